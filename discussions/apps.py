@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DiscussionsConfig(AppConfig):
+    name = "discussions"
+
+    def ready(self) -> None:
+        from discussions import signals  # noqa: F401

@@ -1,0 +1,1 @@
+"""Post-save receivers that turn discussion rows into realtime events."""

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class LmsConfig(AppConfig):
+    name = "lms"
+    verbose_name = "Users and catalog"
+
+    def ready(self) -> None:
+        from lms import signals  # noqa: F401

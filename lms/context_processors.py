@@ -1,0 +1,3 @@
+def navigation(request):
+    """Counts shown in the navigation bar; each app adds its own through nav_counts()."""
+    return {}

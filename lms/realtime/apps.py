@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class RealtimeConfig(AppConfig):
+    name = "lms.realtime"
+    label = "realtime"
+    verbose_name = "Realtime"
+
+    def ready(self) -> None:
+        # Each app declares the topics it owns in its own topics.py.
+        autodiscover_modules("topics")

@@ -1,0 +1,20 @@
+"""Prometheus metrics of the realtime layer, served at /metrics."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+OPEN_SOCKETS = Gauge("lms_ws_open_sockets", "Websockets currently open on this process")
+JOINS = Counter("lms_ws_joins_total", "Topic joins accepted", ["topic"])
+REJECTED_JOINS = Counter("lms_ws_rejected_joins_total", "Topic joins refused", ["code"])
+EVENTS_PUBLISHED = Counter(
+    "lms_events_published_total", "Events sent to the channel layer", ["kind"]
+)
+EVENTS_DELIVERED = Counter("lms_events_delivered_total", "Event frames written to sockets")
+DELIVERY_LATENCY = Histogram(
+    "lms_event_delivery_seconds",
+    "From commit to the frame written to a local socket",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+RATE_LIMITED = Counter(
+    "lms_rate_limited_total", "Requests and frames refused by a rate limit", ["scope"]
+)
+POLLS = Counter("lms_poll_requests_total", "Polling fallback requests")

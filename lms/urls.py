@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from lms import views
+from lms.realtime import views as realtime_views
+
+api_patterns = [
+    path("", include("lms.api_urls")),
+    path("", include("progress.api_urls")),
+    path("", include("notifications.api_urls")),
+    path("", include("discussions.api_urls")),
+    path("", include("leaderboard.api_urls")),
+    path("realtime/poll/", realtime_views.poll, name="realtime-poll"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("healthz", views.healthz, name="healthz"),
+    path("metrics", realtime_views.metrics, name="metrics"),
+    path("", include("lms.page_urls")),
+    path("", include("progress.urls")),
+    path("", include("notifications.urls")),
+    path("", include("discussions.urls")),
+    path("", include("leaderboard.urls")),
+]

@@ -1,0 +1,1 @@
+"""Post-save receivers that turn notification rows into realtime events."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ProgressConfig(AppConfig):
+    name = "progress"
+
+    def ready(self) -> None:
+        from progress import signals  # noqa: F401

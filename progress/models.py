@@ -1,0 +1,155 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from lms.models import Course, Lesson, Module
+
+
+class Enrollment(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    progress = models.PositiveSmallIntegerField(default=0)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-enrolled_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course"], name="enrollment_unique_user_course"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="enrollment_progress_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course}"
+
+
+class LessonCompletion(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="lessoncompletion_unique"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
+                name="lessoncompletion_score_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} completed {self.lesson}"
+
+
+class ModuleCompletion(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="module_completions"
+    )
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="completions")
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module"], name="modulecompletion_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} completed {self.module}"
+
+
+def new_verification_code() -> str:
+    return secrets.token_hex(8).upper()
+
+
+class Certificate(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="certificates")
+    verification_code = models.CharField(max_length=32, unique=True, default=new_verification_code)
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="certificate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Certificate {self.verification_code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("certificate-verify", args=[self.verification_code])
+
+
+class LearningStats(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_stats"
+    )
+    total_time_spent = models.PositiveIntegerField(default=0, help_text="minutes")
+    total_seconds_spent = models.PositiveIntegerField(default=0)
+    average_score = models.FloatField(null=True, blank=True)
+    courses_completed = models.PositiveIntegerField(default=0)
+    certificates_earned = models.PositiveIntegerField(default=0)
+    last_active_date = models.DateField(null=True, blank=True)
+    current_streak = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "learning stats"
+
+    def __str__(self) -> str:
+        return f"Stats of {self.user}"
+
+
+class LessonActivity(models.Model):
+    """Active seconds a user spent on a lesson page, accumulated per lesson."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_activity"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="activity")
+    seconds = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "lesson activity"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="lessonactivity_unique"),
+        ]
+
+
+class Achievement(models.Model):
+    class Kind(models.TextChoices):
+        FIRST_LESSON = "first_lesson", "First lesson completed"
+        FIRST_COURSE = "first_course", "First course completed"
+        FIVE_COURSES = "five_courses", "Five courses completed"
+        STREAK_7 = "streak_7", "7-day learning streak"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="achievements"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    unlocked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-unlocked_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="achievement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()}"
