@@ -1,5 +1,3 @@
-from django.urls import path
-
 from lms import views  # noqa: F401
 
 urlpatterns: list = []

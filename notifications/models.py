@@ -71,3 +71,6 @@ class SubscriptionReminder(models.Model):
                 name="subscriptionreminder_once",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.days_before}-day reminder for {self.subscription}"

@@ -131,6 +131,9 @@ class LessonActivity(models.Model):
             models.UniqueConstraint(fields=["user", "lesson"], name="lessonactivity_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} on {self.lesson}: {self.seconds}s"
+
 
 class Achievement(models.Model):
     class Kind(models.TextChoices):
