@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from progress import api
+
+router = SimpleRouter()
+router.register("enrollments", api.EnrollmentViewSet, basename="enrollment")
+
+urlpatterns = router.urls
