@@ -1,0 +1,28 @@
+"""The `user:{id}` topic: everything addressed to one user (progress, notifications, DMs)."""
+
+from __future__ import annotations
+
+from lms.realtime.registry import Grant, Topic, register
+from notifications.selectors import notification_unread_count
+
+
+def user_authorize(user, *, user_id: int) -> Grant | None:
+    """Only the user themself may hold their own topic."""
+    if user.is_authenticated and user.is_active and user.pk == user_id:
+        return Grant(role="owner")
+    return None
+
+
+def user_join_data(user, *, user_id: int) -> dict:
+    return {"unread_notifications": notification_unread_count(user=user)}
+
+
+register(
+    Topic(
+        name="user",
+        pattern=r"user:(?P<user_id>\d+)",
+        authorize=user_authorize,
+        join_data=user_join_data,
+        persistent=True,
+    )
+)
