@@ -1,3 +1,16 @@
+# First path segment -> navigation item marked as the current page.
+SECTIONS = {
+    "": "dashboard",
+    "courses": "catalog",
+    "lessons": "catalog",
+    "leaderboard": "leaderboard",
+    "messages": "messages",
+    "threads": "messages",
+    "notifications": "notifications",
+}
+
+
 def navigation(request):
-    """Counts shown in the navigation bar; each app adds its own through nav_counts()."""
-    return {}
+    """Which navigation item is the current page; each app adds its own counts."""
+    first_segment = request.path.strip("/").split("/", 1)[0]
+    return {"nav_section": SECTIONS.get(first_segment, "")}

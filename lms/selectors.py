@@ -1,0 +1,132 @@
+"""Every non-trivial read of users and the course catalog."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from lms.models import Course, Lesson, Module, User
+from lms.realtime.registry import Grant
+from progress.models import Enrollment, LessonCompletion
+
+
+def user_is_staff(user: User) -> bool:
+    """Staff manage everything: Django staff accounts and users with the admin role."""
+    return bool(user.is_authenticated and (user.is_staff or user.role == User.Role.ADMIN))
+
+
+def course_grant(*, user: User, course: Course) -> Grant | None:
+    """Why `user` may open the lessons and live updates of `course`, or None.
+
+    The one rule for a course's content: staff, the course's instructor, and
+    students enrolled in it. Used by the lesson page and the `course:` topic.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user_is_staff(user):
+        return Grant(role="staff", course_id=course.pk)
+    if course.instructor_id == user.pk:
+        return Grant(role="instructor", course_id=course.pk)
+    if Enrollment.objects.filter(user=user, course=course).exists():
+        return Grant(role="student", course_id=course.pk)
+    return None
+
+
+def course_is_visible(*, user: User, course: Course) -> bool:
+    """Published courses are public; an unpublished one only to those with a grant."""
+    return course.is_published or course_grant(user=user, course=course) is not None
+
+
+def course_catalog(*, search: str = "") -> QuerySet[Course]:
+    """Published courses, with their instructor and content counts, for the catalog."""
+    courses = (
+        Course.objects.filter(is_published=True)
+        .select_related("instructor")
+        .annotate(
+            module_count=Count("modules", distinct=True),
+            lesson_count=Count("modules__lessons", distinct=True),
+        )
+        .order_by("title", "id")
+    )
+    search = search.strip()
+    if search:
+        courses = courses.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    return courses
+
+
+def course_with_content(*, course_id: int) -> Course | None:
+    """A course with its modules and their lessons prefetched, in order."""
+    return (
+        Course.objects.select_related("instructor")
+        .prefetch_related(
+            Prefetch(
+                "modules",
+                queryset=Module.objects.order_by("order", "id").prefetch_related(
+                    Prefetch("lessons", queryset=Lesson.objects.order_by("order", "id"))
+                ),
+            )
+        )
+        .filter(pk=course_id)
+        .first()
+    )
+
+
+def enrolled_course_ids(*, user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(Enrollment.objects.filter(user=user).values_list("course_id", flat=True))
+
+
+def enrollment_for(*, user: User, course: Course) -> Enrollment | None:
+    if not user.is_authenticated:
+        return None
+    return Enrollment.objects.filter(user=user, course=course).first()
+
+
+def dashboard_enrollments(*, user: User) -> QuerySet[Enrollment]:
+    """The user's enrollments with their courses, most recent first."""
+    return (
+        Enrollment.objects.filter(user=user)
+        .select_related("course", "course__instructor")
+        .annotate(lesson_count=Count("course__modules__lessons", distinct=True))
+        .order_by("-enrolled_at", "-id")
+    )
+
+
+def courses_taught(*, user: User) -> QuerySet[Course]:
+    return (
+        Course.objects.filter(instructor=user)
+        .annotate(student_count=Count("enrollments", distinct=True))
+        .order_by("title", "id")
+    )
+
+
+def completed_lesson_ids(*, user: User, course: Course) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(
+        LessonCompletion.objects.filter(user=user, lesson__module__course=course).values_list(
+            "lesson_id", flat=True
+        )
+    )
+
+
+def lesson_with_course(*, lesson_id: int) -> Lesson | None:
+    return (
+        Lesson.objects.select_related("module", "module__course", "module__course__instructor")
+        .filter(pk=lesson_id)
+        .first()
+    )
+
+
+def lesson_neighbours(*, lesson: Lesson) -> tuple[dict | None, dict | None]:
+    """The previous and next lessons of the course, in module then lesson order."""
+    outline = list(
+        Lesson.objects.filter(module__course_id=lesson.module.course_id)
+        .order_by("module__order", "module_id", "order", "id")
+        .values("id", "title")
+    )
+    ids = [item["id"] for item in outline]
+    position = ids.index(lesson.pk)
+    previous = outline[position - 1] if position > 0 else None
+    following = outline[position + 1] if position + 1 < len(outline) else None
+    return previous, following
