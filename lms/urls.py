@@ -20,7 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("healthz", views.healthz, name="healthz"),
-    path("metrics", realtime_views.metrics, name="metrics"),
+    path("metrics", realtime_views.metrics_endpoint, name="metrics"),
     path("", include("lms.page_urls")),
     path("", include("progress.urls")),
     path("", include("notifications.urls")),

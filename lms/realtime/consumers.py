@@ -1,10 +1,374 @@
+"""The one websocket consumer at /ws/ (protocol: docs/realtime.md, SPEC section 5).
+
+It knows no app: topics are resolved and authorized through the registry.
+Events reach it from the process's Hub as ready-made JSON strings. Per joined
+topic it keeps the last id delivered, so that live events are delivered in
+order, exactly once: a duplicate is dropped, and a gap (commit callbacks of two
+writers can run out of order) is filled from the database first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from lms.realtime import metrics, replay
+from lms.realtime.hub import get_hub, record_delivery
+from lms.realtime.presence import PROCESS_ID, get_presence
+from lms.realtime.registry import Grant, authorize
+
+logger = logging.getLogger(__name__)
+
+TYPING_MIN_INTERVAL = 1.0
+MAX_META_BYTES = 1024
+OPS = {"join", "leave", "track", "untrack", "typing", "ping"}
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class TopicState:
+    grant: Grant
+    family: str
+    persistent: bool
+    presence: bool
+    last_id: int = 0
+    ready: bool = False
+    busy: bool = False
+    pending: list[tuple[int, str, float | None]] = field(default_factory=list)
+    tracked: bool = False
+    typed_at: float = 0.0
+
+
+@database_sync_to_async
+def _authorize_join(user, topic: str):
+    """(Topic, grant or None, join data) in one trip to the database; None if unknown."""
+    resolved = authorize(user, topic)
+    if resolved is None:
+        return None
+    spec, params, grant = resolved
+    data = spec.join_data(user, **params) if grant is not None and spec.join_data else {}
+    return spec, grant, data
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
-    async def connect(self):
+    async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close()
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close()  # before accept: the handshake is refused with HTTP 403
             return
+        self.user = user
+        self.user_id = user.pk
+        self.topics: dict[str, TopicState] = {}
+        self.key = f"{PROCESS_ID}:{uuid.uuid4().hex[:12]}"
+        self.join_times: list[float] = []
+        self.hub = get_hub()
+        self.presence = get_presence(id(asyncio.get_running_loop()))
+        self.closed = False
+        await self.hub.start()
+        _ensure_presence_maintenance(self.hub, self.presence)
+        self.hub.add_socket(self)
+        metrics.OPEN_SOCKETS.inc()
         await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "topics"):
+            return
+        self.closed = True
+        self.hub.remove_socket(self)
+        metrics.OPEN_SOCKETS.dec()
+        for topic in list(self.topics):
+            await self._drop(topic)
+
+    # Frames in
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            return await self._error("bad_request", "Frames must be JSON text.")
+        if len(text_data) > settings.REALTIME_MAX_FRAME_BYTES or (
+            len(text_data.encode()) > settings.REALTIME_MAX_FRAME_BYTES
+        ):
+            return await self._error(
+                "bad_request", f"Frame over {settings.REALTIME_MAX_FRAME_BYTES} bytes."
+            )
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return await self._error("bad_request", "Frame is not valid JSON.")
+        if not isinstance(content, dict):
+            return await self._error("bad_request", "Frame must be a JSON object.")
+        ref = content.get("ref")
+        if ref is not None and not isinstance(ref, str | int):
+            return await self._error("bad_request", "ref must be a string or a number.")
+        op = content.get("op")
+        try:
+            if op not in OPS:
+                raise FrameError("bad_request", f"Unknown op {op!r}.")
+            await getattr(self, f"op_{op}")(content, ref)
+        except FrameError as exc:
+            if op == "join":
+                metrics.REJECTED_JOINS.labels(code=exc.code).inc()
+            if ref is None:
+                await self._error(exc.code, exc.message, content.get("topic"))
+            else:
+                await self._reply(ref, False, error={"code": exc.code, "message": exc.message})
+
+    async def op_ping(self, content: dict, ref: Any) -> None:
+        await self._send_json({"op": "pong", "ref": ref})
+
+    async def op_join(self, content: dict, ref: Any) -> None:
+        topic = self._topic_of(content)
+        since = content.get("since")
+        if since is not None and (
+            isinstance(since, bool) or not isinstance(since, int) or since < 0
+        ):
+            raise FrameError("bad_request", "since must be a non-negative integer.")
+        self._check_join_rate()
+        if topic not in self.topics and len(self.topics) >= settings.REALTIME_MAX_TOPICS_PER_SOCKET:
+            raise FrameError(
+                "too_many_topics",
+                f"At most {settings.REALTIME_MAX_TOPICS_PER_SOCKET} topics per socket.",
+            )
+        result = await _authorize_join(self.user, topic)
+        if result is None:
+            raise FrameError("unknown_topic", f"No such topic: {topic}.")
+        spec, grant, data = result
+        if grant is None:
+            raise FrameError("forbidden", f"You may not join {topic}.")
+        if topic in self.topics:
+            await self._drop(topic)
+        state = TopicState(
+            grant=grant, family=spec.name, persistent=spec.persistent, presence=spec.presence
+        )
+        self.topics[topic] = state
+        # Subscribe before reading history, so nothing committed in between is missed.
+        await self.hub.subscribe(topic, self)
+        history: list = []
+        if spec.persistent:
+            history, last_id, reset = await replay.load(topic, since)
+            state.last_id = last_id
+            data = {**data, "last_id": last_id}
+            if reset:
+                data["reset"] = True
+        metrics.JOINS.labels(topic=spec.name).inc()
+        await self._reply(ref, True, topic=topic, data=data)
+        for seq, frame in history:
+            await self._send_text(frame)
+            state.last_id = max(state.last_id, seq)
+        if spec.presence:
+            presence_state, leaves = await self.presence.state(topic)
+            if leaves:
+                await self._announce_presence(topic, {}, leaves)
+            await self._send_json({"op": "presence", "topic": topic, "state": presence_state})
+        state.ready = True
+        if state.pending and self.topics.get(topic) is state:
+            state.busy = True
+            await self._catch_up(topic, state)
+
+    async def op_leave(self, content: dict, ref: Any) -> None:
+        topic = self._topic_of(content)
+        if topic in self.topics:
+            await self._drop(topic)
+        await self._reply(ref, True, topic=topic)
+
+    async def op_track(self, content: dict, ref: Any) -> None:
+        topic, state = self._presence_topic(content)
+        meta = content.get("meta", {})
+        if not isinstance(meta, dict) or len(json.dumps(meta)) > MAX_META_BYTES:
+            raise FrameError("bad_request", f"meta must be an object under {MAX_META_BYTES} bytes.")
+        user = {"id": self.user.pk, "name": self.user.display_name, "avatar": self.user.avatar}
+        joins = await self.presence.track(topic, self.key, user, meta)
+        state.tracked = True
+        await self._reply(ref, True, topic=topic)
+        presence_state, leaves = await self.presence.state(topic)
+        await self._send_json({"op": "presence", "topic": topic, "state": presence_state})
+        if joins or leaves:
+            await self._announce_presence(topic, joins, leaves)
+
+    async def op_untrack(self, content: dict, ref: Any) -> None:
+        topic, state = self._presence_topic(content)
+        if state.tracked:
+            state.tracked = False
+            leaves = await self.presence.untrack(topic, self.key)
+            if leaves:
+                await self._announce_presence(topic, {}, leaves)
+        await self._reply(ref, True, topic=topic)
+
+    async def op_typing(self, content: dict, ref: Any) -> None:
+        topic, state = self._presence_topic(content)
+        now = time.monotonic()
+        if now - state.typed_at >= TYPING_MIN_INTERVAL:
+            state.typed_at = now
+            frame = {
+                "op": "typing",
+                "topic": topic,
+                "user": {"id": self.user.pk, "name": self.user.display_name},
+            }
+            await self.hub.send_group(topic, json.dumps(frame))
+        if ref is not None:
+            await self._reply(ref, True, topic=topic)
+
+    # Frames out (called by the hub)
+
+    async def deliver(self, topic: str, seq: int | None, frame: str, ts: float | None) -> None:
+        state = self.topics.get(topic)
+        if state is None or self.closed:
+            return
+        if seq is None:
+            await self._send_text(frame)
+            record_delivery(ts)
+            return
+        if state.ready and not state.busy:
+            if seq <= state.last_id:
+                return
+            if seq == state.last_id + 1:
+                state.last_id = seq
+                await self._send_text(frame)
+                record_delivery(ts)
+                return
+        state.pending.append((seq, frame, ts))
+        if state.ready and not state.busy:
+            state.busy = True
+            asyncio.ensure_future(self._catch_up(topic, state))
+
+    async def control(self, message: dict) -> None:
+        if message.get("action") == "disconnect":
+            for topic in list(self.topics):
+                await self._drop(topic)
+            await self.close(code=4403)
+            return
+        for topic, state in list(self.topics.items()):
+            if _revocation_matches(message, topic, state):
+                await self._drop(topic)
+                await self._error("forbidden", f"Access to {topic} was revoked.", topic)
+
+    # Internals
+
+    async def _catch_up(self, topic: str, state: TopicState) -> None:
+        """Deliver pending events in id order, filling gaps from the database."""
+        try:
+            while state.pending and self.topics.get(topic) is state:
+                state.pending.sort(key=lambda item: item[0])
+                seq, frame, ts = state.pending[0]
+                if seq <= state.last_id:
+                    state.pending.pop(0)
+                    continue
+                if seq == state.last_id + 1:
+                    state.pending.pop(0)
+                    state.last_id = seq
+                    await self._send_text(frame)
+                    record_delivery(ts)
+                    continue
+                missing = await replay.between(topic, state.last_id, seq)
+                for missing_seq, missing_frame in missing:
+                    if missing_seq == state.last_id + 1:
+                        state.last_id = missing_seq
+                        await self._send_text(missing_frame)
+                if state.last_id + 1 < seq:
+                    # Committed ids are gapless, so this is an event pruned or lost: move on.
+                    logger.warning("ids %s..%s of %s not found", state.last_id + 1, seq - 1, topic)
+                    state.last_id = seq - 1
+        finally:
+            state.busy = False
+
+    async def _drop(self, topic: str) -> None:
+        state = self.topics.pop(topic, None)
+        if state is None:
+            return
+        await self.hub.unsubscribe(topic, self)
+        if state.tracked:
+            leaves = await self.presence.untrack(topic, self.key)
+            if leaves:
+                await self._announce_presence(topic, {}, leaves)
+
+    async def _announce_presence(self, topic: str, joins: dict, leaves: dict) -> None:
+        frame = {"op": "presence", "topic": topic, "joins": joins, "leaves": leaves}
+        await self.hub.send_group(topic, json.dumps(frame))
+
+    def _check_join_rate(self) -> None:
+        limit, window = settings.REALTIME_JOIN_RATE
+        now = time.monotonic()
+        self.join_times = [t for t in self.join_times if now - t < window]
+        if len(self.join_times) >= limit:
+            metrics.RATE_LIMITED.labels(scope="ws_join").inc()
+            raise FrameError("rate_limited", f"At most {limit} joins per {window} seconds.")
+        self.join_times.append(now)
+
+    def _topic_of(self, content: dict) -> str:
+        topic = content.get("topic")
+        if not isinstance(topic, str) or not topic:
+            raise FrameError("bad_request", "topic is required.")
+        return topic
+
+    def _presence_topic(self, content: dict) -> tuple[str, TopicState]:
+        topic = self._topic_of(content)
+        state = self.topics.get(topic)
+        if state is None:
+            raise FrameError("bad_request", f"Join {topic} first.")
+        if not state.presence:
+            raise FrameError("bad_request", f"{topic} has no presence.")
+        return topic, state
+
+    async def _reply(self, ref: Any, ok: bool, **fields: Any) -> None:
+        if ref is None:
+            return
+        await self._send_json({"op": "reply", "ref": ref, "ok": ok, **fields})
+
+    async def _error(self, code: str, message: str, topic: Any = None) -> None:
+        frame: dict[str, Any] = {"op": "error", "error": {"code": code, "message": message}}
+        if isinstance(topic, str):
+            frame["topic"] = topic
+        await self._send_json(frame)
+
+    async def _send_json(self, content: dict) -> None:
+        await self._send_text(json.dumps(content, separators=(",", ":")))
+
+    async def _send_text(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            await self.send(text_data=text)
+        except Exception:
+            # The peer went away mid-send; disconnect() cleans up.
+            self.closed = True
+
+
+def _revocation_matches(message: dict, topic: str, state: TopicState) -> bool:
+    if message.get("topic") is not None and message["topic"] != topic:
+        return False
+    if message.get("course_id") is not None and state.grant.course_id != message["course_id"]:
+        return False
+    roles = message.get("roles")
+    return roles is None or state.grant.role in roles
+
+
+def _ensure_presence_maintenance(hub, presence) -> None:
+    """Once per hub: refresh this process's entries and sweep vanished ones."""
+    if getattr(hub, "_presence_maintained", False):
+        return
+    hub._presence_maintained = True
+
+    async def maintain() -> None:
+        await presence.refresh_local()
+        topics = {t for socket in hub.sockets for t, s in socket.topics.items() if s.presence}
+        for topic in topics:
+            _state, leaves = await presence.state(topic)
+            if leaves:
+                frame = {"op": "presence", "topic": topic, "joins": {}, "leaves": leaves}
+                await hub.send_group(topic, json.dumps(frame))
+
+    hub.maintenance_callbacks.append(maintain)

@@ -1,5 +1,180 @@
-"""Per-process fan-out (being written)."""
+"""The per-process fan-out.
+
+Each server process holds one Hub per event loop. The hub owns one channel on
+the channel layer and adds it to a topic's group when the first local socket
+joins that topic, so an event crosses Redis once per process, not once per
+socket. Its frame was serialized once by the publisher; the hub hands the same
+string to every local subscriber of the topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from typing import Protocol
+
+from channels.layers import get_channel_layer
+
+from lms.realtime import metrics
+from lms.realtime.events import control_group, group_for
+
+logger = logging.getLogger(__name__)
+
+# Channels' layers forget group members after a day: the hub renews its memberships.
+GROUP_RENEW_SECONDS = 1800
+MAINTENANCE_SECONDS = 5
+
+
+class Subscriber(Protocol):
+    async def deliver(self, topic: str, seq: int | None, frame: str, ts: float | None) -> None: ...
+
+    async def control(self, message: dict) -> None: ...
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.subscribers: dict[str, set[Subscriber]] = defaultdict(set)
+        self.sockets: set[Subscriber] = set()
+        self.maintenance_callbacks: list = []
+        self._topic_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._in_group: set[str] = set()
+        self._start_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        if self.channel is not None:
+            return
+        async with self._start_lock:
+            if self.channel is not None:
+                return
+            channel = await self.layer.new_channel("rt.hub.")
+            await self.layer.group_add(control_group(), channel)
+            self.channel = channel
+            self._tasks = [
+                asyncio.ensure_future(self._receive_loop()),
+                asyncio.ensure_future(self._maintenance_loop()),
+            ]
+
+    # Sockets and topics
+
+    def add_socket(self, socket: Subscriber) -> None:
+        self.sockets.add(socket)
+
+    def remove_socket(self, socket: Subscriber) -> None:
+        self.sockets.discard(socket)
+
+    async def subscribe(self, topic: str, subscriber: Subscriber) -> None:
+        """Returns once events of `topic` published from now on reach `subscriber`."""
+        await self.start()
+        async with self._topic_locks[topic]:
+            self.subscribers[topic].add(subscriber)
+            if topic not in self._in_group:
+                await self.layer.group_add(group_for(topic), self.channel)
+                self._in_group.add(topic)
+
+    async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
+        async with self._topic_locks[topic]:
+            subscribers = self.subscribers.get(topic)
+            if subscribers is None:
+                return
+            subscribers.discard(subscriber)
+            if not subscribers:
+                del self.subscribers[topic]
+                if topic in self._in_group:
+                    self._in_group.discard(topic)
+                    try:
+                        await self.layer.group_discard(group_for(topic), self.channel)
+                    except Exception:
+                        logger.exception("group_discard failed for %s", topic)
+
+    async def send_group(self, topic: str, frame: str) -> None:
+        """A transient frame (presence, typing) to every process's subscribers of `topic`."""
+        await self.layer.group_send(
+            group_for(topic),
+            {"type": "rt.event", "topic": topic, "id": None, "frame": frame, "ts": time.time()},
+        )
+
+    # Loops
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("channel layer receive failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            try:
+                if message.get("type") == "rt.event":
+                    await self._dispatch_event(message)
+                elif message.get("type") == "rt.control":
+                    await self._dispatch_control(message)
+            except Exception:
+                logger.exception("dispatch failed for %r", message.get("topic"))
+
+    async def _dispatch_event(self, message: dict) -> None:
+        topic = message["topic"]
+        subscribers = self.subscribers.get(topic)
+        if not subscribers:
+            return
+        seq, frame, ts = message.get("id"), message["frame"], message.get("ts")
+        for subscriber in list(subscribers):
+            await subscriber.deliver(topic, seq, frame, ts)
+
+    async def _dispatch_control(self, message: dict) -> None:
+        user_ids = message.get("user_ids")
+        wanted = set(user_ids) if user_ids is not None else None
+        for socket in list(self.sockets):
+            if wanted is None or getattr(socket, "user_id", None) in wanted:
+                await socket.control(message)
+
+    async def _maintenance_loop(self) -> None:
+        renewed_at = time.monotonic()
+        while True:
+            await asyncio.sleep(MAINTENANCE_SECONDS)
+            try:
+                if time.monotonic() - renewed_at > GROUP_RENEW_SECONDS:
+                    renewed_at = time.monotonic()
+                    await self.layer.group_add(control_group(), self.channel)
+                    for topic in list(self._in_group):
+                        await self.layer.group_add(group_for(topic), self.channel)
+                for callback in list(self.maintenance_callbacks):
+                    await callback()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("realtime maintenance failed")
+
+
+_hubs: dict[int, tuple[asyncio.AbstractEventLoop, Hub]] = {}
+
+
+def get_hub() -> Hub:
+    """The hub of the running event loop (one per server process in production)."""
+    loop = asyncio.get_running_loop()
+    entry = _hubs.get(id(loop))
+    if entry is None or entry[0] is not loop:
+        entry = (loop, Hub())
+        _hubs[id(loop)] = entry
+    return entry[1]
 
 
 def reset_for_tests() -> None:
-    pass
+    """Forget hubs of finished event loops (each test runs its own loop)."""
+    for loop, hub in list(_hubs.values()):
+        for task in hub._tasks:
+            if not loop.is_closed():
+                task.cancel()
+    _hubs.clear()
+
+
+def record_delivery(ts: float | None, count: int = 1) -> None:
+    metrics.EVENTS_DELIVERED.inc(count)
+    if ts:
+        metrics.DELIVERY_LATENCY.observe(max(0.0, time.time() - ts))

@@ -1,10 +1,171 @@
-from django.http import HttpResponse, JsonResponse
+"""HTTP side of the realtime layer: the polling fallback and the metrics endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from rest_framework.authtoken.models import Token
+
+from lms.realtime import metrics, replay
+from lms.realtime.events import event_frame
+from lms.realtime.hub import get_hub
+from lms.realtime.registry import authorize
+
+DEFAULT_WAIT = 25
+MAX_POLL_TOPICS = 100
 
 
-def metrics(request):
+def metrics_endpoint(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 
-def poll(request):
-    return JsonResponse({"events": []})
+def _error(status: int, detail: str, **extra: Any) -> JsonResponse:
+    return JsonResponse({"detail": detail, **extra}, status=status)
+
+
+@database_sync_to_async
+def _token_user(key: str):
+    token = Token.objects.select_related("user").filter(key=key).first()
+    return token.user if token and token.user.is_active else None
+
+
+async def _authenticate(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
+    """Token header, or the session with its CSRF check (as the REST API does)."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        keyword, _, key = header.partition(" ")
+        if keyword.lower() != "token" or not key.strip():
+            return None, _error(401, "Invalid Authorization header.")
+        user = await _token_user(key.strip())
+        if user is None:
+            return None, _error(401, "Invalid token.")
+        return user, None
+    user = await request.auser()
+    if not user.is_authenticated:
+        return None, _error(401, "Authentication credentials were not provided.")
+    rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    if rejected is not None:
+        return None, _error(403, "CSRF check failed.")
+    return user, None
+
+
+def _parse(body: bytes) -> tuple[dict[str, int | None], float]:
+    try:
+        content = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise ValueError("Body is not valid JSON.") from exc
+    if not isinstance(content, dict):
+        raise ValueError("Body must be a JSON object.")
+    topics = content.get("topics")
+    if not isinstance(topics, dict) or not topics:
+        raise ValueError('"topics" must be a non-empty object of topic: last seen id.')
+    if len(topics) > MAX_POLL_TOPICS:
+        raise ValueError(f"At most {MAX_POLL_TOPICS} topics.")
+    for topic, since in topics.items():
+        if since is not None and (
+            isinstance(since, bool) or not isinstance(since, int) or since < 0
+        ):
+            raise ValueError(f"The last seen id of {topic} must be a non-negative integer or null.")
+    wait = content.get("wait", DEFAULT_WAIT)
+    if isinstance(wait, bool) or not isinstance(wait, int | float) or wait < 0:
+        raise ValueError('"wait" must be a number of seconds.')
+    return topics, min(float(wait), settings.REALTIME_POLL_MAX_WAIT)
+
+
+@database_sync_to_async
+def _check_access(
+    user, topics: dict[str, int | None]
+) -> tuple[dict[str, bool], JsonResponse | None]:
+    """{topic: persistent}, or the error for the first topic that is unknown or refused."""
+    persistent = {}
+    for topic in topics:
+        resolved = authorize(user, topic)
+        if resolved is None:
+            return {}, _error(400, f"No such topic: {topic}.", code="unknown_topic", topic=topic)
+        spec, _params, grant = resolved
+        if grant is None:
+            return {}, _error(403, f"You may not read {topic}.", code="forbidden", topic=topic)
+        persistent[topic] = spec.persistent
+    return persistent, None
+
+
+@database_sync_to_async
+def _read(topics: dict[str, int | None], persistent: dict[str, bool]) -> dict[str, Any]:
+    events: list[dict] = []
+    last_ids: dict[str, int] = {}
+    resets: list[str] = []
+    for topic, since in topics.items():
+        if not persistent[topic]:
+            continue
+        if since is None:
+            last_ids[topic] = replay.last_id(topic)
+            continue
+        found, current, reset = replay.events_after(topic, since)
+        last_ids[topic] = current
+        if reset:
+            resets.append(topic)
+        events.extend(json.loads(event_frame(topic, e.event, e.seq, e.data)) for e in found)
+    return {"events": events, "last_ids": last_ids, "reset": resets}
+
+
+class _Waiter:
+    """Wakes a held poll when anything arrives on one of its topics."""
+
+    def __init__(self) -> None:
+        self.woken = asyncio.Event()
+        self.transient: list[dict] = []
+
+    async def deliver(self, topic: str, seq: int | None, frame: str, ts: float | None) -> None:
+        if seq is None:
+            transient = json.loads(frame)
+            if transient.get("op") == "event":
+                self.transient.append(transient)
+        self.woken.set()
+
+
+@csrf_exempt
+async def poll(request: HttpRequest) -> JsonResponse:
+    """POST {"topics": {"user:42": 118}, "wait": 25} → {"events": [...], "last_ids", "reset"}."""
+    if request.method != "POST":
+        return _error(405, "Use POST.")
+    user, failure = await _authenticate(request)
+    if failure is not None:
+        return failure
+    try:
+        topics, wait = _parse(request.body)
+    except ValueError as exc:
+        return _error(400, str(exc))
+    persistent, failure = await _check_access(user, topics)
+    if failure is not None:
+        return failure
+    metrics.POLLS.inc()
+    result = await _read(topics, persistent)
+    if result["events"] or result["reset"] or wait == 0:
+        return JsonResponse(result)
+    hub = get_hub()
+    waiter = _Waiter()
+    for topic in topics:
+        await hub.subscribe(topic, waiter)
+    try:
+        # Read again now that we are subscribed: nothing committed in between is missed.
+        result = await _read(topics, persistent)
+        if not result["events"] and not result["reset"]:
+            try:
+                await asyncio.wait_for(waiter.woken.wait(), timeout=wait)
+            except TimeoutError:
+                pass
+            else:
+                result = await _read(topics, persistent)
+        result["events"].extend(waiter.transient)
+        return JsonResponse(result)
+    finally:
+        for topic in topics:
+            await hub.unsubscribe(topic, waiter)

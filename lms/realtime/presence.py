@@ -1,0 +1,200 @@
+"""Who is on a topic, shared by every server process.
+
+An entry per tracking socket, keyed `<process>:<socket>`, holds the user, the
+client's meta and when it was last refreshed. Processes refresh their own
+entries every few seconds; an entry not refreshed within the TTL belongs to a
+socket or process that vanished, and the first process to delete it
+announces the leave. State and diffs are per user: a user joins with their
+first socket on the topic and leaves with their last.
+
+With REDIS_URL set the entries live in one Redis hash per topic; without it,
+in this process's memory (one process is all there is then).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from django.conf import settings
+
+PROCESS_ID = uuid.uuid4().hex[:12]
+
+Entry = dict[str, Any]  # {"user": {id, name, avatar}, "meta": {...}, "ts": float}
+
+
+def _ttl() -> float:
+    return float(settings.REALTIME_PRESENCE_TTL)
+
+
+def _live(entry: Entry, now: float) -> bool:
+    return now - entry["ts"] <= _ttl()
+
+
+def state_from(entries: dict[str, Entry]) -> dict[str, dict]:
+    """Per-user state: {"<user id>": {id, name, avatar, metas: [...]}}."""
+    state: dict[str, dict] = {}
+    for entry in entries.values():
+        user = entry["user"]
+        slot = state.setdefault(str(user["id"]), {**user, "metas": []})
+        slot["metas"].append(entry["meta"])
+    return state
+
+
+class MemoryPresence:
+    def __init__(self) -> None:
+        self.topics: dict[str, dict[str, Entry]] = {}
+
+    async def put(self, topic: str, key: str, entry: Entry) -> None:
+        self.topics.setdefault(topic, {})[key] = entry
+
+    async def delete(self, topic: str, key: str) -> Entry | None:
+        return self.topics.get(topic, {}).pop(key, None)
+
+    async def entries(self, topic: str) -> dict[str, Entry]:
+        return dict(self.topics.get(topic, {}))
+
+    async def refresh(self, keys: list[tuple[str, str]], now: float) -> None:
+        for topic, key in keys:
+            entry = self.topics.get(topic, {}).get(key)
+            if entry is not None:
+                entry["ts"] = now
+
+
+class RedisPresence:
+    def __init__(self, url: str) -> None:
+        from redis import asyncio as aioredis
+
+        self.redis = aioredis.Redis.from_url(url)
+
+    @staticmethod
+    def _key(topic: str) -> str:
+        return f"{settings.REALTIME_NAMESPACE}:presence:{topic}"
+
+    async def put(self, topic: str, key: str, entry: Entry) -> None:
+        pipe = self.redis.pipeline()
+        pipe.hset(self._key(topic), key, json.dumps(entry))
+        # The hash outlives no topic by much: it expires if no process refreshes it.
+        pipe.expire(self._key(topic), int(_ttl() * 4))
+        await pipe.execute()
+
+    async def delete(self, topic: str, key: str) -> Entry | None:
+        pipe = self.redis.pipeline()
+        pipe.hget(self._key(topic), key)
+        pipe.hdel(self._key(topic), key)
+        raw, deleted = await pipe.execute()
+        return json.loads(raw) if raw and deleted else None
+
+    async def entries(self, topic: str) -> dict[str, Entry]:
+        raw = await self.redis.hgetall(self._key(topic))
+        return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+    async def refresh(self, keys: list[tuple[str, str]], now: float) -> None:
+        if not keys:
+            return
+        pipe = self.redis.pipeline()
+        for topic, key in keys:
+            pipe.hget(self._key(topic), key)
+        current = await pipe.execute()
+        pipe = self.redis.pipeline()
+        for (topic, key), raw in zip(keys, current, strict=True):
+            if raw:
+                entry = json.loads(raw)
+                entry["ts"] = now
+                pipe.hset(self._key(topic), key, json.dumps(entry))
+                pipe.expire(self._key(topic), int(_ttl() * 4))
+        await pipe.execute()
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+class Presence:
+    """Tracking on top of a store; returns the per-user diffs to broadcast."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.local: dict[tuple[str, str], Entry] = {}
+
+    async def track(self, topic: str, key: str, user: dict, meta: dict) -> dict[str, dict]:
+        """Add or update this socket's entry; the joins diff (empty if the user was here)."""
+        now = time.time()
+        before = await self.store.entries(topic)
+        was_here = any(
+            e["user"]["id"] == user["id"] and _live(e, now) and k != key for k, e in before.items()
+        )
+        entry = {"user": user, "meta": meta, "ts": now}
+        await self.store.put(topic, key, entry)
+        self.local[(topic, key)] = entry
+        if was_here:
+            return {}
+        return {str(user["id"]): {**user, "metas": [meta]}}
+
+    async def untrack(self, topic: str, key: str) -> dict[str, dict]:
+        """Remove this socket's entry; the leaves diff (empty if the user is still here)."""
+        self.local.pop((topic, key), None)
+        removed = await self.store.delete(topic, key)
+        if removed is None:
+            return {}
+        return await self._leaves_for([removed], topic)
+
+    async def state(self, topic: str) -> tuple[dict[str, dict], dict[str, dict]]:
+        """(state, leaves of expired entries this call removed)."""
+        now = time.time()
+        entries = await self.store.entries(topic)
+        expired = [k for k, e in entries.items() if not _live(e, now)]
+        removed = []
+        for key in expired:
+            entry = await self.store.delete(topic, key)
+            if entry is not None:
+                removed.append(entry)
+            entries.pop(key, None)
+        leaves = await self._leaves_for(removed, topic, entries) if removed else {}
+        return state_from(entries), leaves
+
+    async def refresh_local(self) -> None:
+        await self.store.refresh(list(self.local), time.time())
+
+    async def _leaves_for(
+        self, removed: list[Entry], topic: str, remaining: dict[str, Entry] | None = None
+    ) -> dict[str, dict]:
+        now = time.time()
+        if remaining is None:
+            remaining = await self.store.entries(topic)
+        present = {e["user"]["id"] for e in remaining.values() if _live(e, now)}
+        leaves: dict[str, dict] = {}
+        for entry in removed:
+            user = entry["user"]
+            if user["id"] not in present:
+                slot = leaves.setdefault(str(user["id"]), {**user, "metas": []})
+                slot["metas"].append(entry["meta"])
+        return leaves
+
+
+_presence: dict[int, Presence] = {}
+
+
+def get_presence(loop_id: int) -> Presence:
+    presence = _presence.get(loop_id)
+    if presence is None:
+        store = RedisPresence(settings.REDIS_URL) if settings.REDIS_URL else _memory_store()
+        presence = _presence[loop_id] = Presence(store)
+    return presence
+
+
+_memory: MemoryPresence | None = None
+
+
+def _memory_store() -> MemoryPresence:
+    global _memory
+    if _memory is None:
+        _memory = MemoryPresence()
+    return _memory
+
+
+def reset_for_tests() -> None:
+    global _memory
+    _presence.clear()
+    _memory = None
