@@ -5,35 +5,13 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from lms.models import Course, Lesson, Module, User
-from lms.realtime.registry import Grant
 from progress.models import Enrollment, LessonCompletion
-
-
-def user_is_staff(user: User) -> bool:
-    """Staff manage everything: Django staff accounts and users with the admin role."""
-    return bool(user.is_authenticated and (user.is_staff or user.role == User.Role.ADMIN))
-
-
-def course_grant(*, user: User, course: Course) -> Grant | None:
-    """Why `user` may open the lessons and live updates of `course`, or None.
-
-    The one rule for a course's content: staff, the course's instructor, and
-    students enrolled in it. Used by the lesson page and the `course:` topic.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user_is_staff(user):
-        return Grant(role="staff", course_id=course.pk)
-    if course.instructor_id == user.pk:
-        return Grant(role="instructor", course_id=course.pk)
-    if Enrollment.objects.filter(user=user, course=course).exists():
-        return Grant(role="student", course_id=course.pk)
-    return None
+from progress.selectors import course_access
 
 
 def course_is_visible(*, user: User, course: Course) -> bool:
-    """Published courses are public; an unpublished one only to those with a grant."""
-    return course.is_published or course_grant(user=user, course=course) is not None
+    """Published courses are public; an unpublished one only to those with access to it."""
+    return course.is_published or course_access(user=user, course_id=course.pk) is not None
 
 
 def course_catalog(*, search: str = "") -> QuerySet[Course]:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lms import selectors, services
 from lms.forms import SignupForm
+from progress.selectors import course_access
 from progress.services import enrollment_create
 
 CATALOG_PAGE_SIZE = 12
@@ -107,7 +108,7 @@ def _visible_course(request, course_id: int):
 def course_detail(request, course_id: int):
     course = _visible_course(request, course_id)
     enrollment = selectors.enrollment_for(user=request.user, course=course)
-    grant = selectors.course_grant(user=request.user, course=course)
+    grant = course_access(user=request.user, course_id=course.pk)
     completed_ids = selectors.completed_lesson_ids(user=request.user, course=course)
     modules = list(course.modules.all())
     lessons = [lesson for module in modules for lesson in module.lessons.all()]
@@ -152,7 +153,7 @@ def lesson_detail(request, lesson_id: int):
     if lesson is None:
         raise Http404("No such lesson.")
     course = lesson.module.course
-    if selectors.course_grant(user=request.user, course=course) is None:
+    if course_access(user=request.user, course_id=course.pk) is None:
         if not course.is_published:
             raise Http404("No such lesson.")
         messages.warning(request, "Enroll in this course to open its lessons.")

@@ -1,0 +1,129 @@
+from django.contrib.auth import authenticate
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from lms import selectors
+from lms.models import Course
+from lms.serializers import (
+    CourseDetailSerializer,
+    CourseSerializer,
+    MeSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+from progress.serializers import EnrollmentSerializer
+from progress.services import enrollment_create
+
+
+class TokenView(APIView):
+    """Exchange a username and password for the API token of that user."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(description="Missing fields, or wrong username or password."),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        credentials = TokenRequestSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=credentials.validated_data["username"],
+            password=credentials.validated_data["password"],
+        )
+        if user is None:
+            return Response(
+                {"detail": "Unable to log in with the given username and password."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    """The signed-in user, with learning stats."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+class CourseViewSet(viewsets.ReadOnlyModelViewSet):
+    """The catalog of published courses; a course's detail lists its modules and lessons."""
+
+    serializer_class = CourseSerializer
+    throttle_scope = "writes"  # applies where ScopedRateThrottle is on: enrolling
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.course_catalog(search=self.request.query_params.get("search", ""))
+        return selectors.course_catalog()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return CourseDetailSerializer
+        if self.action == "enroll":
+            return EnrollmentSerializer
+        return CourseSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search", OpenApiTypes.STR, description="Words in the title or description."
+            )
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, pk=None):
+        course = selectors.course_with_content(course_id=self._course_id(pk))
+        if course is None or not selectors.course_is_visible(user=request.user, course=course):
+            raise Http404
+        return Response(CourseDetailSerializer(course).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: EnrollmentSerializer,
+            200: OpenApiResponse(EnrollmentSerializer, description="Already enrolled."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        throttle_classes=[ScopedRateThrottle],
+    )
+    def enroll(self, request, pk=None):
+        """Enroll the signed-in user; 201 when new, 200 when already enrolled."""
+        course = Course.objects.filter(pk=self._course_id(pk), is_published=True).first()
+        if course is None:
+            raise Http404
+        enrollment, created = enrollment_create(user=request.user, course=course)
+        return Response(
+            EnrollmentSerializer(enrollment).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @staticmethod
+    def _course_id(pk) -> int:
+        try:
+            return int(pk)
+        except (TypeError, ValueError):
+            raise Http404 from None
