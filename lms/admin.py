@@ -1,0 +1,152 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from lms.models import Course, Lesson, Module, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Learning platform", {"fields": ("role", "avatar")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        ("Learning platform", {"fields": ("role", "first_name", "last_name", "email")}),
+    )
+    list_display = ("username", "email", "first_name", "last_name", "role", "is_active", "is_staff")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser", "groups")
+    search_fields = ("username", "first_name", "last_name", "email")
+
+
+class ModuleInline(admin.TabularInline):
+    model = Module
+    fields = ("title", "order", "description")
+    extra = 0
+    show_change_link = True
+
+
+class LessonInline(admin.StackedInline):
+    model = Lesson
+    fields = (("title", "order", "duration_minutes"), "content")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "instructor",
+        "is_published",
+        "module_count",
+        "lesson_count",
+        "updated_at",
+    )
+    list_filter = ("is_published", "instructor")
+    list_select_related = ("instructor",)
+    search_fields = ("title", "description", "instructor__username")
+    autocomplete_fields = ("instructor",)
+    readonly_fields = ("outline", "created_at", "updated_at")
+    fields = ("title", "description", "instructor", "is_published", "outline")
+    inlines = (ModuleInline,)
+    actions = ("publish", "unpublish")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                module_total=Count("modules", distinct=True),
+                lesson_total=Count("modules__lessons", distinct=True),
+            )
+        )
+
+    @admin.display(description="Modules", ordering="module_total")
+    def module_count(self, course: Course) -> int:
+        return course.module_total
+
+    @admin.display(description="Lessons", ordering="lesson_total")
+    def lesson_count(self, course: Course) -> int:
+        return course.lesson_total
+
+    @admin.display(description="Modules and lessons")
+    def outline(self, course: Course) -> str:
+        """Links to every module and lesson of the course, in order."""
+        if course.pk is None:
+            return "Save the course to add modules."
+        modules = course.modules.order_by("order", "id").prefetch_related("lessons")
+        if not modules:
+            return "No modules yet."
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a><ol>{}</ol></li>',
+                (
+                    (
+                        reverse("admin:lms_module_change", args=[module.pk]),
+                        module.title,
+                        format_html_join(
+                            "",
+                            '<li><a href="{}">{}</a></li>',
+                            (
+                                (reverse("admin:lms_lesson_change", args=[lesson.pk]), lesson.title)
+                                for lesson in module.lessons.all()
+                            ),
+                        ),
+                    )
+                    for module in modules
+                ),
+            ),
+        )
+
+    @admin.action(description="Publish the selected courses")
+    def publish(self, request, queryset):
+        # Saved one by one so that live course updates go out for each.
+        courses = list(queryset.filter(is_published=False))
+        for course in courses:
+            course.is_published = True
+            course.save(update_fields=["is_published", "updated_at"])
+        self.message_user(request, f"{len(courses)} course(s) published.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish the selected courses")
+    def unpublish(self, request, queryset):
+        courses = list(queryset.filter(is_published=True))
+        for course in courses:
+            course.is_published = False
+            course.save(update_fields=["is_published", "updated_at"])
+        self.message_user(request, f"{len(courses)} course(s) unpublished.", messages.SUCCESS)
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    list_display = ("title", "course", "order", "lesson_count")
+    list_filter = ("course",)
+    list_select_related = ("course",)
+    search_fields = ("title", "description", "course__title")
+    autocomplete_fields = ("course",)
+    inlines = (LessonInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(lesson_total=Count("lessons"))
+
+    @admin.display(description="Lessons", ordering="lesson_total")
+    def lesson_count(self, module: Module) -> int:
+        return module.lesson_total
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ("title", "module", "course", "order", "duration_minutes")
+    list_filter = ("module__course",)
+    list_select_related = ("module", "module__course")
+    search_fields = ("title", "content", "module__title", "module__course__title")
+    autocomplete_fields = ("module",)
+
+    @admin.display(description="Course", ordering="module__course__title")
+    def course(self, lesson: Lesson) -> Course:
+        return lesson.module.course
