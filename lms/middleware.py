@@ -25,20 +25,27 @@ class StaticFilesMiddleware:
         if self.is_async:
             markcoroutinefunction(self)
 
+    def static_response(self, request):
+        """WhiteNoise's response for a static file, or None."""
+        whitenoise = self.whitenoise
+        if whitenoise.autorefresh:
+            static_file = whitenoise.find_file(request.path_info)
+        else:
+            static_file = whitenoise.files.get(request.path_info)
+        return None if static_file is None else whitenoise.serve(static_file, request)
+
     def __call__(self, request):
         if self.is_async:
             return self.__acall__(request)
         if request.path_info.startswith(self.prefix):
-            response = self.whitenoise.process_request(request)
+            response = self.static_response(request)
             if response is not None:
                 return response
         return self.get_response(request)
 
     async def __acall__(self, request):
         if request.path_info.startswith(self.prefix):
-            response = await sync_to_async(self.whitenoise.process_request, thread_sensitive=False)(
-                request
-            )
+            response = await sync_to_async(self.static_response, thread_sensitive=False)(request)
             if response is not None:
                 return response
         return await self.get_response(request)
