@@ -1,3 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from discussions import api
+
+urlpatterns = [
+    path("threads/", api.ThreadListView.as_view(), name="api-thread-list"),
+    path("threads/<int:thread_id>/", api.ThreadDetailView.as_view(), name="api-thread-detail"),
+    path(
+        "threads/<int:thread_id>/messages/",
+        api.ThreadMessagesView.as_view(),
+        name="api-thread-messages",
+    ),
+    path(
+        "threads/<int:thread_id>/messages/<int:message_id>/",
+        api.ThreadMessageDetailView.as_view(),
+        name="api-thread-message-detail",
+    ),
+    path("conversations/", api.ConversationListView.as_view(), name="api-conversation-list"),
+    path("messages/", api.DirectMessagesView.as_view(), name="api-direct-messages"),
+    path("messages/read/", api.ConversationReadView.as_view(), name="api-conversation-read"),
+]

@@ -1,0 +1,241 @@
+"""REST API of discussions and direct messages (SPEC section 4; docs/discussions.md).
+
+Views parse, look the object up, call the one permission function or a
+service, and serialize. A thread the user may not see is a 404; a thread they
+see but may not change is a 403.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from discussions import permissions, selectors, services
+from discussions.models import DiscussionThread, ThreadMessage
+from discussions.pagination import HistoryPagination
+from discussions.ratelimit import RateLimited
+from discussions.serializers import (
+    ContentSerializer,
+    ConversationReadSerializer,
+    ConversationSerializer,
+    DirectMessageCreateSerializer,
+    DirectMessageSerializer,
+    ThreadCreateSerializer,
+    ThreadMessageSerializer,
+    ThreadSerializer,
+    ThreadUpdateSerializer,
+)
+from lms.models import Course, User
+
+
+@contextmanager
+def service_errors():
+    """Turn a service's refusals into API errors: 400 with field messages, 429 with Retry-After."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        ) from exc
+    except RateLimited as exc:
+        throttled = exceptions.Throttled(wait=exc.retry_after)
+        throttled.detail = str(exc)
+        raise throttled from exc
+
+
+def _query_int(request, name: str, *, required: bool = False) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        if required:
+            raise exceptions.ValidationError({name: ["This query parameter is required."]})
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise exceptions.ValidationError({name: ["A valid integer is required."]}) from None
+
+
+def _visible_thread(request, thread_id) -> DiscussionThread:
+    """The thread if the user may see it; a 404 otherwise, whether it exists or not."""
+    thread = selectors.thread_find(thread_id=thread_id)
+    if thread is None or permissions.thread_access(request.user, thread) is None:
+        raise Http404("No such thread.")
+    return thread
+
+
+def _user_or_400(user_id: int, field: str) -> User:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise exceptions.ValidationError({field: ["Unknown user."]})
+    return user
+
+
+class ThreadListView(generics.ListAPIView):
+    """Threads I may see (`?course=` to narrow to one course), most recently active first."""
+
+    serializer_class = ThreadSerializer
+
+    def get_queryset(self):
+        course_id = _query_int(self.request, "course")
+        return selectors.threads_list(user=self.request.user, course_id=course_id)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("course", int, description="Only this course's threads.")]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ThreadCreateSerializer, responses={201: ThreadSerializer})
+    def post(self, request):
+        """Open a thread. An unknown course is a 400; a course I am not part of is a 403."""
+        body = ThreadCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        course = Course.objects.filter(pk=body.validated_data["course"]).first()
+        if course is None:
+            raise exceptions.ValidationError({"course": ["Unknown course."]})
+        with service_errors():
+            thread = services.thread_create(
+                course=course, created_by=request.user, title=body.validated_data["title"]
+            )
+        return Response(ThreadSerializer(thread).data, status=status.HTTP_201_CREATED)
+
+
+class ThreadDetailView(APIView):
+    serializer_class = ThreadSerializer
+
+    @extend_schema(responses=ThreadSerializer)
+    def get(self, request, thread_id: int):
+        return Response(ThreadSerializer(_visible_thread(request, thread_id)).data)
+
+    @extend_schema(request=ThreadUpdateSerializer, responses=ThreadSerializer)
+    def patch(self, request, thread_id: int):
+        """Rename, close (`is_active: false`) or reopen: the creator, the instructor, staff."""
+        thread = _visible_thread(request, thread_id)
+        if not permissions.thread_can_moderate(request.user, thread):
+            raise exceptions.PermissionDenied(
+                "Only the thread's creator, the instructor and staff may change it."
+            )
+        body = ThreadUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            thread = services.thread_update(
+                thread=thread, actor=request.user, **body.validated_data
+            )
+        return Response(ThreadSerializer(thread).data)
+
+
+class ThreadMessagesView(generics.ListAPIView):
+    """A thread's messages: newest page first, oldest to newest within it; `next` is older."""
+
+    serializer_class = ThreadMessageSerializer
+    pagination_class = HistoryPagination
+
+    def get_queryset(self):
+        thread = _visible_thread(self.request, self.kwargs["thread_id"])
+        return selectors.thread_messages(thread=thread)
+
+    @extend_schema(request=ContentSerializer, responses={201: ThreadMessageSerializer})
+    def post(self, request, thread_id: int):
+        """Post `{"content"}`. Students may not post in a closed thread (403)."""
+        thread = selectors.thread_find(thread_id=thread_id)
+        if thread is None:
+            raise Http404("No such thread.")
+        if permissions.thread_access(request.user, thread) is None:
+            # A closed thread is hidden from its students, but posting there is refused
+            # as such, so a client holding a stale page learns why.
+            member = permissions.course_discussion_access(request.user, thread.course)
+            if thread.is_active or member is None:
+                raise Http404("No such thread.")
+            raise PermissionDenied("This thread is closed.")
+        body = ContentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            message = services.thread_message_post(
+                thread=thread, sender=request.user, content=body.validated_data["content"]
+            )
+        return Response(ThreadMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class ThreadMessageDetailView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, thread_id: int, message_id: int):
+        """Delete a message: staff, the instructor, or its author within the delete window."""
+        thread = _visible_thread(request, thread_id)
+        message = ThreadMessage.objects.filter(pk=message_id, thread=thread).first()
+        if message is None:
+            raise Http404("No such message.")
+        message.thread = thread
+        services.thread_message_delete(message=message, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConversationListView(generics.ListAPIView):
+    """My conversations, the most recent first, with the last message and my unread count."""
+
+    serializer_class = ConversationSerializer
+
+    def get_queryset(self):
+        return selectors.conversations(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = selectors.conversations_hydrate(page)
+        return self.get_paginated_response(ConversationSerializer(rows, many=True).data)
+
+
+class DirectMessagesView(generics.ListAPIView):
+    """`?with=<user id>`: our conversation, newest page first, oldest to newest within it."""
+
+    serializer_class = DirectMessageSerializer
+    pagination_class = HistoryPagination
+
+    def get_queryset(self):
+        partner_id = _query_int(self.request, "with", required=True)
+        return selectors.conversation_messages(user=self.request.user, partner_id=partner_id)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("with", int, required=True, description="The other user.")]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=DirectMessageCreateSerializer, responses={201: DirectMessageSerializer})
+    def post(self, request):
+        """Send `{"recipient", "content"}`. Unknown recipient: 400; not allowed: 403."""
+        body = DirectMessageCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        recipient = _user_or_400(body.validated_data["recipient"], "recipient")
+        with service_errors():
+            message = services.direct_message_send(
+                sender=request.user, recipient=recipient, content=body.validated_data["content"]
+            )
+        return Response(DirectMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class ConversationReadView(APIView):
+    @extend_schema(
+        request=ConversationReadSerializer,
+        responses=inline_serializer(
+            "ConversationRead",
+            {
+                "with": serializers.IntegerField(),
+                "ids": serializers.ListField(child=serializers.IntegerField()),
+                "unread_count": serializers.IntegerField(),
+            },
+        ),
+    )
+    def post(self, request):
+        """`{"with": user_id}`: mark what that user sent me read; returns the ids and my count."""
+        body = ConversationReadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        partner = User.objects.filter(pk=body.validated_data["with"]).first()
+        if partner is None or partner.pk == request.user.pk:
+            raise exceptions.ValidationError({"with": ["Unknown user."]})
+        return Response(services.conversation_mark_read(user=request.user, partner=partner))

@@ -1,0 +1,106 @@
+"""Who may see and do what in discussions and direct messages (SPEC section 3).
+
+Each rule lives here once and is called by the pages, the REST API, the
+websocket topic and the polling fallback alike.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
+from lms.models import Course, User
+from lms.realtime.registry import Grant
+from progress.models import Enrollment
+from progress.selectors import course_access
+
+STAFF = "staff"
+INSTRUCTOR = "instructor"
+STUDENT = "student"
+
+
+def _is_signed_in(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def course_discussion_access(user: User | None, course: Course) -> Grant | None:
+    """Whether `user` takes part in the discussions of `course`, and as what.
+
+    The same rule as the course itself (progress.selectors.course_access):
+    enrolled students, the course's instructor, staff. None means no access.
+    """
+    return course_access(user=user, course_id=course.pk)
+
+
+def thread_access(user: User | None, thread: DiscussionThread) -> Grant | None:
+    """THE rule for seeing a thread and receiving its messages.
+
+    Enrolled students see active threads only; the course's instructor and
+    staff see every thread of the course.
+    """
+    grant = course_access(user=user, course_id=thread.course_id)
+    if grant is None:
+        return None
+    if grant.role == STUDENT and not thread.is_active:
+        return None
+    return grant
+
+
+def threads_visible_to(user: User) -> QuerySet[DiscussionThread]:
+    """The same rule as `thread_access`, as a queryset for lists."""
+    threads = DiscussionThread.objects.all()
+    if not _is_signed_in(user):
+        return threads.none()
+    if user.is_staff:
+        return threads
+    enrolled = Enrollment.objects.filter(user=user).values("course_id")
+    return threads.filter(Q(course__instructor=user) | Q(course_id__in=enrolled, is_active=True))
+
+
+def thread_can_post(user: User | None, thread: DiscussionThread) -> bool:
+    """Students post in active threads only; the instructor and staff also in closed ones."""
+    grant = thread_access(user, thread)
+    return grant is not None and (thread.is_active or grant.role != STUDENT)
+
+
+def thread_can_moderate(user: User | None, thread: DiscussionThread) -> bool:
+    """The thread's creator, the course's instructor and staff rename, close and reopen it."""
+    grant = thread_access(user, thread)
+    return grant is not None and (grant.role != STUDENT or thread.created_by_id == user.pk)
+
+
+def thread_message_can_delete(user: User | None, message: ThreadMessage) -> bool:
+    """Staff and the instructor delete any message; its author within the delete window."""
+    grant = thread_access(user, message.thread)
+    if grant is None:
+        return False
+    if grant.role != STUDENT:
+        return True
+    window = timedelta(minutes=settings.MESSAGE_DELETE_WINDOW_MINUTES)
+    return message.sender_id == user.pk and timezone.now() - message.created_at <= window
+
+
+def dm_can_message(sender: User | None, recipient: User) -> bool:
+    """Whether `sender` may send a direct message to `recipient`.
+
+    Anyone may write to staff and instructors; staff may write to anyone;
+    otherwise the two must share a course (both enrolled, or one teaching a
+    course the other is enrolled in). A reply to someone who wrote first is
+    always allowed, so a conversation never turns one-way. Never yourself,
+    never an inactive account.
+    """
+    if not _is_signed_in(sender) or not recipient.is_active or sender.pk == recipient.pk:
+        return False
+    if sender.is_staff or recipient.is_staff or recipient.role == User.Role.INSTRUCTOR:
+        return True
+    sender_courses = Course.objects.filter(
+        Q(instructor=sender) | Q(enrollments__user=sender)
+    ).values("pk")
+    recipient_courses = Q(instructor=recipient) | Q(enrollments__user=recipient)
+    if Course.objects.filter(recipient_courses, pk__in=sender_courses).exists():
+        return True
+    return DirectMessage.objects.filter(sender=recipient, recipient=sender).exists()

@@ -1,0 +1,119 @@
+"""Every non-trivial read of the discussions app.
+
+Who may see what is decided in discussions.permissions; these functions only
+shape the reads, each in a bounded number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, Count, F, Max, Q, QuerySet, When
+
+from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
+from discussions.permissions import threads_visible_to
+from lms.models import User
+
+
+def thread_find(*, thread_id: Any) -> DiscussionThread | None:
+    """The thread with that id (any visibility), or None; with its course and creator."""
+    try:
+        thread_id = int(thread_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        DiscussionThread.objects.select_related("course", "created_by").filter(pk=thread_id).first()
+    )
+
+
+def threads_list(*, user: User, course_id: int | None = None) -> QuerySet[DiscussionThread]:
+    """Threads `user` may see, most recently active first."""
+    threads = threads_visible_to(user).select_related("created_by")
+    if course_id is not None:
+        threads = threads.filter(course_id=course_id)
+    return threads.order_by("-updated_at", "-id")
+
+
+def thread_messages(*, thread: DiscussionThread) -> QuerySet[ThreadMessage]:
+    return ThreadMessage.objects.filter(thread=thread).select_related("sender")
+
+
+def conversation_messages(*, user: User, partner_id: int) -> QuerySet[DirectMessage]:
+    """The direct messages between `user` and the user with id `partner_id`."""
+    return DirectMessage.objects.filter(
+        Q(sender=user, recipient_id=partner_id) | Q(sender_id=partner_id, recipient=user)
+    )
+
+
+def dm_unread_count(*, user: User) -> int:
+    """Direct messages sent to `user` not read yet."""
+    return DirectMessage.objects.filter(recipient=user, is_read=False).count()
+
+
+def conversations(*, user: User) -> QuerySet:
+    """One row per conversation partner: partner_id, last_id, unread_count; newest first.
+
+    One grouped query; hydrate a page of it with `conversations_hydrate`.
+    """
+    partner = Case(When(sender_id=user.pk, then=F("recipient_id")), default=F("sender_id"))
+    return (
+        DirectMessage.objects.filter(Q(sender=user) | Q(recipient=user))
+        .annotate(partner_id=partner)
+        .values("partner_id")
+        .annotate(
+            last_id=Max("id"),
+            unread_count=Count("id", filter=Q(recipient_id=user.pk, is_read=False)),
+        )
+        .order_by("-last_id")
+    )
+
+
+@dataclass
+class Conversation:
+    partner: User
+    last_message: DirectMessage
+    unread_count: int
+
+
+def conversations_hydrate(rows: Sequence[dict[str, Any]]) -> list[Conversation]:
+    """Partners and last messages of a page of `conversations` rows, in two queries."""
+    messages = DirectMessage.objects.in_bulk([row["last_id"] for row in rows])
+    partners = User.objects.in_bulk([row["partner_id"] for row in rows])
+    return [
+        Conversation(
+            partner=partners[row["partner_id"]],
+            last_message=messages[row["last_id"]],
+            unread_count=row["unread_count"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass
+class HistoryPage:
+    """A page of a message history, oldest first, and whether more lies on either side."""
+
+    items: list[Any]
+    has_older: bool
+    has_newer: bool
+
+
+def history_page(
+    messages: QuerySet, *, before: int | None = None, after: int | None = None, limit: int = 50
+) -> HistoryPage:
+    """The newest `limit` messages (older than `before` if given), or the oldest after `after`."""
+    if after is not None:
+        items = list(messages.filter(pk__gt=after).order_by("pk")[: limit + 1])
+        has_newer = len(items) > limit
+        items = items[:limit]
+        has_older = messages.filter(pk__lte=after).exists()
+        return HistoryPage(items=items, has_older=has_older, has_newer=has_newer)
+    if before is not None:
+        messages = messages.filter(pk__lt=before)
+    items = list(messages.order_by("-pk")[: limit + 1])
+    has_older = len(items) > limit
+    items = items[:limit]
+    items.reverse()
+    return HistoryPage(items=items, has_older=has_older, has_newer=before is not None)

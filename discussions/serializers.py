@@ -1,0 +1,112 @@
+"""The JSON shapes of threads, thread messages and direct messages (SPEC section 4).
+
+Realtime events carry exactly these shapes as their `data`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from discussions import services
+from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
+from lms.models import User
+
+
+def user_brief(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "name": user.display_name, "avatar": user.avatar}
+
+
+class UserBriefField(serializers.Field):
+    def to_representation(self, value: User) -> dict[str, Any]:
+        return user_brief(value)
+
+
+class TextInputField(serializers.CharField):
+    """Text exactly as sent: no coercion of numbers, trimmed and checked by the service."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return data
+
+
+class ThreadSerializer(serializers.ModelSerializer):
+    creator = UserBriefField(source="created_by", read_only=True)
+
+    class Meta:
+        model = DiscussionThread
+        fields = [
+            "id",
+            "course",
+            "title",
+            "created_by",
+            "creator",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ThreadCreateSerializer(serializers.Serializer):
+    course = serializers.IntegerField()
+    title = TextInputField()
+
+    def validate_title(self, value: str) -> str:
+        return services.clean_title(value)
+
+
+class ThreadUpdateSerializer(serializers.Serializer):
+    title = TextInputField(required=False)
+    is_active = serializers.BooleanField(required=False)
+
+    def validate_title(self, value: str) -> str:
+        return services.clean_title(value)
+
+
+class ThreadMessageSerializer(serializers.ModelSerializer):
+    sender = UserBriefField(read_only=True)
+
+    class Meta:
+        model = ThreadMessage
+        fields = ["id", "thread", "sender", "content", "created_at"]
+        read_only_fields = fields
+
+
+class ContentSerializer(serializers.Serializer):
+    content = TextInputField()
+
+    def validate_content(self, value: str) -> str:
+        return services.clean_content(value)
+
+
+class DirectMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DirectMessage
+        fields = ["id", "sender", "recipient", "content", "is_read", "created_at"]
+        read_only_fields = fields
+
+
+class DirectMessageCreateSerializer(ContentSerializer):
+    recipient = serializers.IntegerField()
+
+
+class ConversationReadSerializer(serializers.Serializer):
+    def get_fields(self):
+        # "with" is a Python keyword, so the field cannot be a class attribute.
+        return {"with": serializers.IntegerField(help_text="The other user's id.")}
+
+
+class ConversationSerializer(serializers.Serializer):
+    """One of my conversations: the other user, the last message, my unread count."""
+
+    user = UserBriefField(source="partner")
+    last_message = DirectMessageSerializer()
+    unread_count = serializers.IntegerField()

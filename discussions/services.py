@@ -1,0 +1,174 @@
+"""Every write of the discussions app.
+
+Each service checks its permission with the one function of
+discussions.permissions, validates its input, and runs in one transaction;
+the realtime events it causes are published inside that transaction and sent
+on commit (creations through the post_save receivers of signals.py, the rest
+here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from discussions import permissions
+from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
+from discussions.ratelimit import message_rate_check
+from discussions.selectors import dm_unread_count
+from lms.models import Course, User
+from lms.realtime.events import publish, revoke
+
+TITLE_MAX_LENGTH = 255
+CONTENT_MAX_LENGTH = 4000
+
+
+def _clean_text(value: Any, *, field: str, max_length: int, label: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError({field: [f"{label} must be text."]})
+    text = value.strip()
+    if not text:
+        raise ValidationError({field: [f"{label} may not be empty."]})
+    if len(text) > max_length:
+        raise ValidationError(
+            {field: [f"{label} is {len(text)} characters long; the limit is {max_length}."]}
+        )
+    if "\x00" in text:
+        raise ValidationError({field: [f"{label} contains a NUL character."]})
+    return text
+
+
+def clean_title(value: Any) -> str:
+    """A thread title, trimmed: 1 to 255 characters."""
+    return _clean_text(value, field="title", max_length=TITLE_MAX_LENGTH, label="The title")
+
+
+def clean_content(value: Any) -> str:
+    """A message, trimmed: 1 to 4000 characters."""
+    return _clean_text(value, field="content", max_length=CONTENT_MAX_LENGTH, label="The message")
+
+
+def thread_topic(thread_id: int) -> str:
+    return f"thread:{thread_id}"
+
+
+def _thread_data(thread: DiscussionThread) -> dict[str, Any]:
+    from discussions.serializers import ThreadSerializer
+
+    return ThreadSerializer(thread).data
+
+
+@transaction.atomic
+def thread_create(*, course: Course, created_by: User, title: str) -> DiscussionThread:
+    """Open a thread in `course`; its students, instructor and staff may."""
+    if permissions.course_discussion_access(created_by, course) is None:
+        raise PermissionDenied("Only the course's students, its instructor and staff may do this.")
+    return DiscussionThread.objects.create(
+        course=course, created_by=created_by, title=clean_title(title)
+    )
+
+
+@transaction.atomic
+def thread_update(
+    *,
+    thread: DiscussionThread,
+    actor: User,
+    title: str | None = None,
+    is_active: bool | None = None,
+) -> DiscussionThread:
+    """Rename, close or reopen a thread (its creator, the instructor, staff).
+
+    Closing takes the thread away from every student's socket at once. The row
+    is locked so two moderators racing leave one consistent state and one
+    event each.
+    """
+    thread = (
+        DiscussionThread.objects.select_for_update(of=("self",))
+        .select_related("course")
+        .get(pk=thread.pk)
+    )
+    if not permissions.thread_can_moderate(actor, thread):
+        raise PermissionDenied("Only the thread's creator, the instructor and staff may do this.")
+    changed: list[str] = []
+    if title is not None:
+        title = clean_title(title)
+        if title != thread.title:
+            thread.title = title
+            changed.append("title")
+    if is_active is not None and is_active != thread.is_active:
+        thread.is_active = is_active
+        changed.append("is_active")
+    if not changed:
+        return thread
+    thread.save(update_fields=[*changed, "updated_at"])
+    data = _thread_data(thread)
+    publish(thread_topic(thread.pk), "thread.updated", data)
+    # The course's thread list learns of changes students may see, and of a close.
+    if thread.is_active or "is_active" in changed:
+        publish(f"course:{thread.course_id}", "thread.updated", data)
+    if "is_active" in changed and not thread.is_active:
+        revoke(topic=thread_topic(thread.pk), roles=[permissions.STUDENT])
+    return thread
+
+
+@transaction.atomic
+def thread_message_post(*, thread: DiscussionThread, sender: User, content: str) -> ThreadMessage:
+    """Post in a thread; counts toward the sender's message rate limit."""
+    if not permissions.thread_can_post(sender, thread):
+        raise PermissionDenied(
+            "This thread is closed." if not thread.is_active else "You may not post here."
+        )
+    content = clean_content(content)
+    message_rate_check(user_id=sender.pk)
+    message = ThreadMessage.objects.create(thread=thread, sender=sender, content=content)
+    # Recent activity sorts the thread list; update() keeps this off the thread's signals.
+    DiscussionThread.objects.filter(pk=thread.pk).update(updated_at=message.created_at)
+    return message
+
+
+@transaction.atomic
+def thread_message_delete(*, message: ThreadMessage, actor: User) -> None:
+    """Delete a message: staff, the instructor, or its author within the delete window."""
+    if not permissions.thread_message_can_delete(actor, message):
+        raise PermissionDenied("You may not delete this message.")
+    publish(
+        thread_topic(message.thread_id),
+        "thread.message_deleted",
+        {"id": message.pk, "thread": message.thread_id},
+    )
+    message.delete()
+
+
+@transaction.atomic
+def direct_message_send(*, sender: User, recipient: User, content: str) -> DirectMessage:
+    """Send a direct message; counts toward the sender's message rate limit."""
+    if not permissions.dm_can_message(sender, recipient):
+        raise PermissionDenied("You may not send messages to this user.")
+    content = clean_content(content)
+    message_rate_check(user_id=sender.pk)
+    return DirectMessage.objects.create(sender=sender, recipient=recipient, content=content)
+
+
+@transaction.atomic
+def conversation_mark_read(*, user: User, partner: User) -> dict[str, Any]:
+    """Mark every message `partner` sent to `user` read.
+
+    Both users hear of it on their `user:` topic as `dm.read`, so the reader's
+    other tabs update their counts and the partner sees "Seen".
+    """
+    unread = DirectMessage.objects.filter(sender=partner, recipient=user, is_read=False)
+    ids = list(unread.order_by("id").values_list("id", flat=True))
+    result = {"with": partner.pk, "ids": ids, "unread_count": 0}
+    if ids:
+        DirectMessage.objects.filter(pk__in=ids).update(is_read=True)
+    result["unread_count"] = dm_unread_count(user=user)
+    if ids:
+        publish(f"user:{user.pk}", "dm.read", result)
+        publish(
+            f"user:{partner.pk}",
+            "dm.read",
+            {"with": user.pk, "ids": ids, "unread_count": dm_unread_count(user=partner)},
+        )
+    return result
