@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from notifications import api
+
+router = SimpleRouter()
+router.register("notifications", api.NotificationViewSet, basename="notification")
+
+urlpatterns = router.urls

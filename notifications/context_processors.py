@@ -1,3 +1,13 @@
+from django.utils.functional import SimpleLazyObject
+
+from notifications.selectors import notification_unread_count
+
+
 def navigation(request):
-    """Counts this app shows in the navigation bar."""
-    return {}
+    """The unread count of the navigation bell, counted only when a page shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "notification_unread_count": SimpleLazyObject(lambda: notification_unread_count(user=user))
+    }

@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from notifications import views
+
+urlpatterns = [
+    path("notifications/", views.notification_list_page, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        views.notification_read,
+        name="notification-read",
+    ),
+    path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
+]

@@ -1,7 +1,32 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
+from lms.models import Lesson
+from progress import services
 from progress.models import Enrollment
-from progress.serializers import EnrollmentSerializer
+from progress.selectors import achievement_list, certificate_list
+from progress.serializers import (
+    AchievementSerializer,
+    CertificateSerializer,
+    EnrollmentSerializer,
+    LessonActivityResultSerializer,
+    LessonActivitySerializer,
+    LessonCompleteSerializer,
+)
+
+
+def lesson_or_404(lesson_id: int) -> Lesson:
+    return get_object_or_404(Lesson.objects.select_related("module__course"), pk=lesson_id)
+
+
+def as_api_error(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
 class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -12,3 +37,72 @@ class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self):
         return Enrollment.objects.filter(user=self.request.user).order_by("-enrolled_at", "-id")
+
+
+class LessonCompleteView(APIView):
+    """Complete a lesson (optionally with a score 0-100) and run the progress cascade.
+
+    Returns my enrollment in the lesson's course. Idempotent: completing again
+    returns 200 with the same enrollment and creates nothing; a new score
+    replaces the stored one. 403 when not enrolled, 404 for an unknown lesson.
+    """
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "writes"
+
+    @extend_schema(request=LessonCompleteSerializer, responses=EnrollmentSerializer)
+    def post(self, request, lesson_id: int):
+        lesson = lesson_or_404(lesson_id)
+        params = LessonCompleteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            enrollment, _created = services.lesson_complete(
+                user=request.user, lesson=lesson, score=params.validated_data.get("score")
+            )
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from exc
+        return Response(EnrollmentSerializer(enrollment).data)
+
+
+class LessonActivityView(APIView):
+    """Report active seconds (1-300) spent on a lesson page.
+
+    The server credits at most the time elapsed since the previous report on
+    the lesson (see docs/progress.md). 403 when not enrolled.
+    """
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "writes"
+
+    @extend_schema(request=LessonActivitySerializer, responses=LessonActivityResultSerializer)
+    def post(self, request, lesson_id: int):
+        lesson = lesson_or_404(lesson_id)
+        params = LessonActivitySerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            result = services.lesson_activity_record(
+                user=request.user, lesson=lesson, seconds=params.validated_data["seconds"]
+            )
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from exc
+        return Response(LessonActivityResultSerializer(result).data)
+
+
+class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """My certificates, newest first."""
+
+    serializer_class = CertificateSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return certificate_list(user=self.request.user)
+
+
+class AchievementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """My achievements, newest first."""
+
+    serializer_class = AchievementSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return achievement_list(user=self.request.user)

@@ -1,6 +1,14 @@
+from django.urls import reverse
 from rest_framework import serializers
 
-from progress.models import Enrollment, LearningStats
+from progress.models import (
+    Achievement,
+    Certificate,
+    Enrollment,
+    LearningStats,
+    LessonCompletion,
+    ModuleCompletion,
+)
 
 
 class EnrollmentSerializer(serializers.ModelSerializer):
@@ -15,6 +23,7 @@ class LearningStatsSerializer(serializers.ModelSerializer):
         model = LearningStats
         fields = [
             "total_time_spent",
+            "total_seconds_spent",
             "average_score",
             "courses_completed",
             "certificates_earned",
@@ -22,3 +31,59 @@ class LearningStatsSerializer(serializers.ModelSerializer):
             "current_streak",
         ]
         read_only_fields = fields
+
+
+class LessonCompletionSerializer(serializers.ModelSerializer):
+    module = serializers.IntegerField(source="lesson.module_id", read_only=True)
+    course = serializers.IntegerField(source="lesson.module.course_id", read_only=True)
+
+    class Meta:
+        model = LessonCompletion
+        fields = ["id", "lesson", "module", "course", "score", "completed_at"]
+        read_only_fields = fields
+
+
+class ModuleCompletionSerializer(serializers.ModelSerializer):
+    course = serializers.IntegerField(source="module.course_id", read_only=True)
+
+    class Meta:
+        model = ModuleCompletion
+        fields = ["id", "module", "course", "completed_at"]
+        read_only_fields = fields
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    course_title = serializers.CharField(source="course.title", read_only=True)
+    verify_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = ["id", "course", "course_title", "verification_code", "issued_at", "verify_url"]
+        read_only_fields = fields
+
+    def get_verify_url(self, certificate: Certificate) -> str:
+        return reverse("certificate-verify", args=[certificate.verification_code])
+
+
+class AchievementSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Achievement
+        fields = ["id", "kind", "title", "unlocked_at"]
+        read_only_fields = fields
+
+
+class LessonCompleteSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+
+
+class LessonActivitySerializer(serializers.Serializer):
+    seconds = serializers.IntegerField(min_value=1, max_value=300)
+
+
+class LessonActivityResultSerializer(serializers.Serializer):
+    credited = serializers.IntegerField(help_text="seconds added after the server-side caps")
+    lesson_seconds = serializers.IntegerField(help_text="seconds credited on this lesson so far")
+    total_time_spent = serializers.IntegerField(help_text="minutes, all lessons")
+    total_seconds_spent = serializers.IntegerField()

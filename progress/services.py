@@ -1,11 +1,95 @@
-"""Every write of the progress app."""
+"""Every write of the progress app: enrollment, the completion cascade, activity time.
+
+Locking, in this order and never the other way round, so that concurrent
+writers queue instead of deadlocking:
+
+1. the Enrollment row (`select_for_update`): the per-(user, course) lock that
+   serializes completions of one student in one course;
+2. the LessonActivity row of (user, lesson) for activity reports;
+3. the user's LearningStats row: the per-user lock for stats and achievements;
+4. the realtime topic counters, taken by `publish()`; so events are published
+   only after every row above is written.
+
+Unique constraints back every "once" rule (completions, certificate,
+achievements). On SQLite, `select_for_update` is a no-op and the settings open
+IMMEDIATE transactions instead, which serialize writers.
+"""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+import math
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from lms.models import Course, User
-from progress.models import Enrollment
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count
+from django.utils import timezone
+
+from lms.models import Course, Lesson, Module, User
+from lms.realtime.events import publish
+from notifications import services as notifications
+from progress.models import (
+    Achievement,
+    Certificate,
+    Enrollment,
+    LearningStats,
+    LessonActivity,
+    LessonCompletion,
+    ModuleCompletion,
+)
+from progress.selectors import module_status, progress_percent
+from progress.serializers import (
+    AchievementSerializer,
+    CertificateSerializer,
+    EnrollmentSerializer,
+    LearningStatsSerializer,
+    LessonCompletionSerializer,
+    ModuleCompletionSerializer,
+)
+from progress.signals import learning_changed
+
+ACTIVITY_MAX_SECONDS = 300
+# Leeway for timers and network jitter when capping reported time by elapsed time.
+ACTIVITY_SLACK_SECONDS = 2
+STREAK_DAYS = 7
+
+
+class NotEnrolled(PermissionDenied):
+    """The user is not enrolled in the lesson's course."""
+
+    def __init__(self, message: str = "You are not enrolled in this course.") -> None:
+        super().__init__(message)
+
+
+@dataclass
+class _Outcome:
+    """What one write changed for a user: the events to publish, in order."""
+
+    user: User
+    events: list[tuple[str, object]] = field(default_factory=list)
+    stats_changed: bool = False
+    learning_changed_courses: set[int | None] = field(default_factory=set)
+    notify: list = field(default_factory=list)
+
+    def add(self, event: str, data) -> None:
+        self.events.append((event, data))
+
+    def publish(self, stats: LearningStats) -> None:
+        """Publish every event on `user:{id}`, stats last, then the notifications."""
+        topic = f"user:{self.user.pk}"
+        for event, data in self.events:
+            publish(topic, event, data)
+        if self.stats_changed:
+            publish(topic, "stats.updated", LearningStatsSerializer(stats).data)
+        for create_notification in self.notify:
+            create_notification()
+        for course_id in sorted(self.learning_changed_courses, key=lambda c: c or 0):
+            learning_changed.send(sender=None, user_id=self.user.pk, course_id=course_id)
+
+
+# Enrollment.
 
 
 @transaction.atomic
@@ -16,3 +100,370 @@ def enrollment_create(*, user: User, course: Course) -> tuple[Enrollment, bool]:
             return Enrollment.objects.get_or_create(user=user, course=course)
     except IntegrityError:
         return Enrollment.objects.get(user=user, course=course), False
+
+
+@transaction.atomic
+def enrollment_delete(*, enrollment: Enrollment) -> None:
+    """Unenroll: the course's live topics are taken from the user's sockets on commit.
+
+    Completions, the certificate and stats stay: they record what was learnt.
+    """
+    enrollment.delete()  # progress.signals revokes the course's topics and tells the leaderboard
+
+
+# Stats and achievements.
+
+
+def _stats_for_update(*, user: User) -> LearningStats:
+    stats = LearningStats.objects.select_for_update().filter(user=user).first()
+    if stats is None:
+        LearningStats.objects.bulk_create([LearningStats(user=user)], ignore_conflicts=True)
+        stats = LearningStats.objects.select_for_update().get(user=user)
+    return stats
+
+
+def _record_active_day(*, stats: LearningStats, today: date) -> bool:
+    """Count `today` as an activity day; returns whether the stats changed."""
+    if stats.last_active_date == today:
+        return False
+    if stats.last_active_date == today - timedelta(days=1):
+        stats.current_streak += 1
+    else:
+        stats.current_streak = 1
+    stats.last_active_date = today
+    return True
+
+
+def _achievements_unlock(
+    *, user: User, stats: LearningStats, outcome: _Outcome, lesson_completed: bool = False
+) -> None:
+    """Unlock every achievement the user now qualifies for and does not hold yet.
+
+    Runs under the user's stats lock; the unique constraint backs it up.
+    """
+    wanted = []
+    if stats.courses_completed >= 1:
+        wanted.append(Achievement.Kind.FIRST_COURSE)
+    if stats.courses_completed >= 5:
+        wanted.append(Achievement.Kind.FIVE_COURSES)
+    if stats.current_streak >= STREAK_DAYS:
+        wanted.append(Achievement.Kind.STREAK_7)
+    if lesson_completed:
+        wanted.append(Achievement.Kind.FIRST_LESSON)
+    if not wanted:
+        return
+    held = set(
+        Achievement.objects.filter(user=user, kind__in=wanted).values_list("kind", flat=True)
+    )
+    for kind in wanted:
+        if kind in held:
+            continue
+        achievement = Achievement.objects.create(user=user, kind=kind)
+        outcome.add("achievement.unlocked", AchievementSerializer(achievement).data)
+        outcome.notify.append(
+            lambda a=achievement: notifications.notify_achievement_unlocked(
+                user=user, achievement=a
+            )
+        )
+
+
+# The completion cascade.
+
+
+def _validate_score(score) -> int | None:
+    if score is None:
+        return None
+    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
+        raise ValidationError({"score": "Ensure the score is a whole number from 0 to 100."})
+    return score
+
+
+def _settle_enrollment(
+    *,
+    user: User,
+    enrollment: Enrollment,
+    stats: LearningStats,
+    outcome: _Outcome,
+    now: datetime,
+    progress_event: bool,
+) -> None:
+    """Bring modules, progress, course completion and certificate up to date.
+
+    Two queries when nothing completes the course, whatever its size; a few
+    more when it does.
+    """
+    course_id = enrollment.course_id
+    modules = module_status(user_id=user.pk, course_id=course_id)
+    complete = [module_id for module_id, total, done, _ in modules if done >= total]
+    unrecorded = [
+        module_id for module_id, total, done, recorded in modules if done >= total and not recorded
+    ]
+    if unrecorded:
+        created = ModuleCompletion.objects.bulk_create(
+            [ModuleCompletion(user=user, module_id=module_id) for module_id in unrecorded]
+        )
+        for module_completion in created:
+            module_completion.module = Module(pk=module_completion.module_id, course_id=course_id)
+            outcome.add("module.completed", ModuleCompletionSerializer(module_completion).data)
+
+    progress = progress_percent(modules_total=len(modules), modules_done=len(complete))
+    changed_fields = []
+    if progress != enrollment.progress:
+        enrollment.progress = progress
+        changed_fields.append("progress")
+    course_completed = progress == 100 and enrollment.completed_at is None
+    if course_completed:
+        # Kept even if lessons are added later: the student finished the course as it was.
+        enrollment.completed_at = now
+        changed_fields.append("completed_at")
+    if changed_fields:
+        enrollment.save(update_fields=changed_fields)
+    if changed_fields or progress_event:
+        outcome.add("progress.updated", EnrollmentSerializer(enrollment).data)
+    if course_completed:
+        outcome.add("course.completed", EnrollmentSerializer(enrollment).data)
+        course = enrollment.course
+        outcome.notify.append(
+            lambda: notifications.notify_course_completed(user=user, course=course)
+        )
+
+    certificate = None
+    # Under the enrollment lock nobody else issues this certificate; the unique
+    # constraint backs that up. A missing one (deleted by staff) is issued again.
+    if progress == 100 and not Certificate.objects.filter(user=user, course_id=course_id).exists():
+        certificate = Certificate.objects.create(user=user, course=enrollment.course)
+        outcome.add("certificate.issued", CertificateSerializer(certificate).data)
+        outcome.notify.append(
+            lambda: notifications.notify_certificate_issued(user=user, certificate=certificate)
+        )
+    if course_completed or certificate is not None:
+        stats.courses_completed = Enrollment.objects.filter(
+            user=user, completed_at__isnull=False
+        ).count()
+        stats.certificates_earned = Certificate.objects.filter(user=user).count()
+        outcome.stats_changed = True
+        outcome.learning_changed_courses.add(course_id)
+
+
+@transaction.atomic
+def lesson_complete(
+    *, user: User, lesson: Lesson, score: int | None = None
+) -> tuple[Enrollment, bool]:
+    """Complete a lesson and run the cascade; returns (enrollment, newly completed).
+
+    Idempotent: completing a lesson again creates nothing and sends no
+    completion event. A score given again replaces the stored one (the latest
+    attempt counts); a call without a score never erases one.
+
+    Locks: the Enrollment row for (user, course), then the user's stats row.
+    The number of queries does not depend on the size of the course.
+    Raises NotEnrolled (403) and ValidationError (400, a bad score).
+    """
+    score = _validate_score(score)
+    course_id = lesson.module.course_id
+    enrollment = (
+        Enrollment.objects.select_for_update()
+        .select_related("course")
+        .filter(user=user, course_id=course_id)
+        .first()
+    )
+    if enrollment is None:
+        raise NotEnrolled()
+    stats = _stats_for_update(user=user)
+    outcome = _Outcome(user=user)
+    now = timezone.now()
+
+    completion = LessonCompletion.objects.filter(user=user, lesson=lesson).first()
+    if completion is not None:
+        if score is not None and completion.score != score:
+            completion.score = score
+            completion.save(update_fields=["score"])
+            stats.average_score = _average_score(user=user)
+            stats.save(update_fields=["average_score"])
+            outcome.stats_changed = True
+            outcome.learning_changed_courses.add(course_id)
+            outcome.publish(stats)
+        return enrollment, False
+
+    completion = LessonCompletion.objects.create(user=user, lesson=lesson, score=score)
+    outcome.add("lesson.completed", LessonCompletionSerializer(completion).data)
+    outcome.notify.append(lambda: notifications.notify_lesson_completed(user=user, lesson=lesson))
+    _record_active_day(stats=stats, today=timezone.localdate(now))
+    if score is not None:
+        stats.average_score = _average_score(user=user)
+    _settle_enrollment(
+        user=user,
+        enrollment=enrollment,
+        stats=stats,
+        outcome=outcome,
+        now=now,
+        progress_event=True,
+    )
+    _achievements_unlock(user=user, stats=stats, outcome=outcome, lesson_completed=True)
+    stats.save()
+    outcome.stats_changed = True
+    outcome.learning_changed_courses.add(course_id)
+    outcome.publish(stats)
+    return enrollment, True
+
+
+def _average_score(*, user: User) -> float | None:
+    average = LessonCompletion.objects.filter(user=user, score__isnull=False).aggregate(
+        average=Avg("score")
+    )["average"]
+    return round(average, 2) if average is not None else None
+
+
+@transaction.atomic
+def course_progress_refresh(*, course_id: int) -> list[Enrollment]:
+    """Recompute every enrollment of a course after its lessons or modules changed.
+
+    A lesson added to a finished module lowers progress; a removed lesson may
+    raise it, up to completing the course. Returns the enrollments that changed.
+    """
+    # Lock first, then count: a completion committed meanwhile is counted, never undone.
+    enrollments = list(
+        Enrollment.objects.select_for_update()
+        .select_related("user", "course")
+        .filter(course_id=course_id)
+        .order_by("id")
+    )
+    if not enrollments:
+        return []
+    lesson_counts = dict(
+        Module.objects.filter(course_id=course_id)
+        .annotate(lesson_count=Count("lessons"))
+        .filter(lesson_count__gt=0)
+        .values_list("id", "lesson_count")
+    )
+    done: dict[int, int] = {}
+    for user_id, module_id, count in (
+        LessonCompletion.objects.filter(lesson__module_id__in=list(lesson_counts))
+        .values("user_id", "lesson__module_id")
+        .annotate(done=Count("id"))
+        .values_list("user_id", "lesson__module_id", "done")
+    ):
+        if count >= lesson_counts[module_id]:
+            done[user_id] = done.get(user_id, 0) + 1
+    changed = [
+        enrollment
+        for enrollment in enrollments
+        if enrollment.progress
+        != progress_percent(
+            modules_total=len(lesson_counts), modules_done=done.get(enrollment.user_id, 0)
+        )
+    ]
+    now = timezone.now()
+    for enrollment in sorted(changed, key=lambda e: e.user_id):
+        user = enrollment.user
+        stats = _stats_for_update(user=user)
+        outcome = _Outcome(user=user)
+        _settle_enrollment(
+            user=user,
+            enrollment=enrollment,
+            stats=stats,
+            outcome=outcome,
+            now=now,
+            progress_event=False,
+        )
+        _achievements_unlock(user=user, stats=stats, outcome=outcome)
+        if outcome.stats_changed:
+            stats.save()
+        outcome.publish(stats)
+    return changed
+
+
+_pending_refresh = threading.local()
+
+
+def course_progress_refresh_on_commit(*, course_id: int) -> None:
+    """Schedule one progress refresh of the course after the current transaction.
+
+    An admin save of many lessons schedules it many times; it runs once.
+    """
+    pending = getattr(_pending_refresh, "courses", None)
+    if pending is None:
+        pending = _pending_refresh.courses = set()
+    pending.add(course_id)
+
+    def run() -> None:
+        if course_id in pending:
+            pending.discard(course_id)
+            course_progress_refresh(course_id=course_id)
+
+    # robust: the content change is committed already; a failed refresh is logged, not raised.
+    transaction.on_commit(run, robust=True)
+
+
+# Activity time.
+
+
+@dataclass
+class ActivityResult:
+    credited: int
+    lesson_seconds: int
+    total_time_spent: int
+    total_seconds_spent: int
+
+
+@transaction.atomic
+def lesson_activity_record(
+    *, user: User, lesson: Lesson, seconds: int, now: datetime | None = None
+) -> ActivityResult:
+    """Credit active seconds spent on a lesson page to the user's time.
+
+    `seconds` must be 1..300. A report is credited at most the time elapsed
+    since the previous report on that lesson (plus a little slack), so a
+    client, or two open tabs, cannot claim more than the wall clock. The
+    first report on a lesson is credited in full.
+
+    Locks: the LessonActivity row of (user, lesson), then the stats row.
+    Raises NotEnrolled and ValidationError.
+    """
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int)
+        or not 1 <= seconds <= ACTIVITY_MAX_SECONDS
+    ):
+        raise ValidationError(
+            {"seconds": f"Ensure seconds is a whole number from 1 to {ACTIVITY_MAX_SECONDS}."}
+        )
+    course_id = lesson.module.course_id
+    if not Enrollment.objects.filter(user=user, course_id=course_id).exists():
+        raise NotEnrolled()
+    now = now or timezone.now()
+
+    activity = LessonActivity.objects.select_for_update().filter(user=user, lesson=lesson).first()
+    if activity is None:
+        LessonActivity.objects.bulk_create(
+            [LessonActivity(user=user, lesson=lesson)], ignore_conflicts=True
+        )
+        activity = LessonActivity.objects.select_for_update().get(user=user, lesson=lesson)
+    if activity.seconds == 0:
+        credited = seconds
+    else:
+        elapsed = (now - activity.updated_at).total_seconds() + ACTIVITY_SLACK_SECONDS
+        credited = max(0, min(seconds, math.floor(elapsed)))
+    activity.seconds += credited
+    # updated_at marks the end of the credited time, even when nothing was credited.
+    LessonActivity.objects.filter(pk=activity.pk).update(seconds=activity.seconds, updated_at=now)
+
+    stats = _stats_for_update(user=user)
+    outcome = _Outcome(user=user)
+    minutes_before = stats.total_time_spent
+    stats.total_seconds_spent += credited
+    stats.total_time_spent = stats.total_seconds_spent // 60
+    day_changed = credited > 0 and _record_active_day(stats=stats, today=timezone.localdate(now))
+    if day_changed:
+        _achievements_unlock(user=user, stats=stats, outcome=outcome)
+    if credited:
+        stats.save()
+        outcome.learning_changed_courses.add(course_id)
+    outcome.stats_changed = day_changed or stats.total_time_spent != minutes_before
+    outcome.publish(stats)
+    return ActivityResult(
+        credited=credited,
+        lesson_seconds=activity.seconds,
+        total_time_spent=stats.total_time_spent,
+        total_seconds_spent=stats.total_seconds_spent,
+    )

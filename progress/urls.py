@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from progress import views
+
+urlpatterns = [
+    path("lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson-complete"),
+    path(
+        "certificates/<str:code>/",
+        views.certificate_verify,
+        name="certificate-verify",
+    ),
+]

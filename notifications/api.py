@@ -1,0 +1,73 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from notifications import services
+from notifications.models import Notification
+from notifications.selectors import notification_list, notification_unread_count
+from notifications.serializers import (
+    MarkedReadSerializer,
+    NotificationSerializer,
+    UnreadCountSerializer,
+)
+
+TRUE_VALUES = {"true", "1", "yes"}
+FALSE_VALUES = {"false", "0", "no", ""}
+
+
+def unread_param(request) -> bool:
+    value = request.query_params.get("unread", "").strip().lower()
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    raise ValidationError({"unread": "Use true or false."})
+
+
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """My notifications, newest first; another user's id is a 404."""
+
+    serializer_class = NotificationSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        unread = unread_param(self.request) if self.action == "list" else False
+        return notification_list(user=self.request.user, unread=unread)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unread", bool, description="only unread notifications"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses=UnreadCountSerializer)
+    @action(detail=False, methods=["get"], url_path="unread-count")
+    def unread_count(self, request):
+        return Response({"count": notification_unread_count(user=request.user)})
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        try:
+            notification_id = int(pk)
+        except (TypeError, ValueError) as exc:
+            raise NotFound() from exc
+        try:
+            notification = services.notification_mark_read(
+                user=request.user, notification_id=notification_id
+            )
+        except Notification.DoesNotExist as exc:
+            raise NotFound() from exc
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(request=None, responses=MarkedReadSerializer)
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        ids = services.notification_mark_all_read(user=request.user)
+        return Response({"ids": ids, "unread_count": notification_unread_count(user=request.user)})

@@ -1,0 +1,33 @@
+from rest_framework import serializers
+
+from notifications.models import Notification
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "title",
+            "message",
+            "type",
+            "is_read",
+            "related_entity_type",
+            "related_entity_id",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField())
+    unread_count = serializers.IntegerField()
+
+
+class AnnouncementSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=255)
+    message = serializers.CharField(max_length=4000)

@@ -1,0 +1,271 @@
+"""Every write of the notifications app.
+
+Single notifications are saved one at a time and the post_save receiver in
+notifications/signals.py publishes `notification.created`; bulk writes
+(announcements, mark all read) publish explicitly, since they fire no signals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lms.models import Course, Lesson, User
+from lms.realtime.events import publish
+from notifications.models import Notification, Subscription, SubscriptionReminder
+from notifications.selectors import notification_unread_count
+from notifications.serializers import NotificationSerializer
+
+DEFAULT_REMINDER_DAYS = (7, 3, 1)
+TITLE_MAX = 255
+MESSAGE_MAX = 4000
+
+
+def _clean_text(value: str, *, field: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: "This field may not be blank."})
+    if len(text) > limit:
+        raise ValidationError({field: f"Ensure this field has no more than {limit} characters."})
+    return text
+
+
+def notification_create(
+    *,
+    user: User,
+    title: str,
+    message: str = "",
+    type: str = Notification.Type.INFO,
+    related_entity_type: str = "",
+    related_entity_id: int | None = None,
+) -> Notification:
+    """Create one notification; `notification.created` goes out on commit."""
+    return Notification.objects.create(
+        user=user,
+        title=title[:TITLE_MAX],
+        message=message,
+        type=type,
+        related_entity_type=related_entity_type,
+        related_entity_id=related_entity_id,
+    )
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read.
+
+    Raises Notification.DoesNotExist for an id that is not the user's. Marking
+    an already read notification changes nothing and sends nothing.
+    """
+    notification = Notification.objects.select_for_update().get(pk=notification_id, user=user)
+    if not notification.is_read:
+        notification.is_read = True
+        notification.save(update_fields=["is_read"])
+        _publish_read(user=user, ids=[notification.pk])
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: User) -> list[int]:
+    """Mark every unread notification of the user read; returns their ids."""
+    ids = list(
+        Notification.objects.select_for_update()
+        .filter(user=user, is_read=False)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(is_read=True)
+        _publish_read(user=user, ids=ids)
+    return ids
+
+
+def _publish_read(*, user: User, ids: list[int]) -> None:
+    publish(
+        f"user:{user.pk}",
+        "notification.read",
+        {"ids": ids, "unread_count": notification_unread_count(user=user)},
+    )
+
+
+# Notifications of the learning cascade (progress.services calls these).
+
+
+def notify_lesson_completed(*, user: User, lesson: Lesson) -> Notification:
+    return notification_create(
+        user=user,
+        title=f"Lesson completed: {lesson.title}",
+        message="Well done. Keep going with the next lesson.",
+        type=Notification.Type.SUCCESS,
+        related_entity_type="lesson",
+        related_entity_id=lesson.pk,
+    )
+
+
+def notify_course_completed(*, user: User, course: Course) -> Notification:
+    return notification_create(
+        user=user,
+        title=f"Course completed: {course.title}",
+        message="Congratulations, you finished every module of the course.",
+        type=Notification.Type.SUCCESS,
+        related_entity_type="course",
+        related_entity_id=course.pk,
+    )
+
+
+def notify_certificate_issued(*, user: User, certificate) -> Notification:
+    return notification_create(
+        user=user,
+        title=f"Certificate issued: {certificate.course.title}",
+        message=f"Your certificate's verification code is {certificate.verification_code}.",
+        type=Notification.Type.SUCCESS,
+        related_entity_type="certificate",
+        related_entity_id=certificate.pk,
+    )
+
+
+def notify_achievement_unlocked(*, user: User, achievement) -> Notification:
+    return notification_create(
+        user=user,
+        title=f"Achievement unlocked: {achievement.get_kind_display()}",
+        message="A new achievement is on your dashboard.",
+        type=Notification.Type.SUCCESS,
+        related_entity_type="achievement",
+        related_entity_id=achievement.pk,
+    )
+
+
+# Subscription reminders.
+
+
+def subscription_reminder_due(
+    *, expires_at: datetime, now: datetime, days: Iterable[int]
+) -> int | None:
+    """The most imminent reminder due now (days before expiry), or None.
+
+    With reminders at 7, 3 and 1 days and 20 hours left, that is the 1-day
+    reminder: a late run never sends a stale 7-day one.
+    """
+    remaining = expires_at - now
+    if remaining <= timedelta(0):
+        return None
+    due = [d for d in days if remaining <= timedelta(days=d)]
+    return min(due) if due else None
+
+
+def notify_subscription_expiring(*, subscription: Subscription, now: datetime) -> Notification:
+    days_left = max(1, math.ceil((subscription.expires_at - now).total_seconds() / 86400))
+    what = f"Your {subscription.plan} subscription"
+    if subscription.course_id:
+        what += f" to {subscription.course.title}"
+    expiry = timezone.localtime(subscription.expires_at).strftime("%Y-%m-%d %H:%M")
+    return notification_create(
+        user=subscription.user,
+        title=f"{what} expires in {days_left} day{'s' if days_left != 1 else ''}",
+        message=f"It ends on {expiry}. Renew it to keep your access.",
+        type=Notification.Type.WARNING,
+        related_entity_type="subscription",
+        related_entity_id=subscription.pk,
+    )
+
+
+def subscription_reminders_send(
+    *, now: datetime | None = None, days: Iterable[int] = DEFAULT_REMINDER_DAYS
+) -> list[SubscriptionReminder]:
+    """Send the reminders due now; each (subscription, expiry, days-before) at most once.
+
+    Safe to run at any frequency and concurrently: a SubscriptionReminder row
+    (unique) is stored in the same transaction as its notification. A renewed
+    subscription (new expiry) gets its reminders again.
+    """
+    days = sorted({int(d) for d in days if int(d) > 0})
+    if not days:
+        return []
+    now = now or timezone.now()
+    subscriptions = list(
+        Subscription.objects.filter(
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=max(days)),
+            user__is_active=True,
+        ).select_related("user", "course")
+    )
+    sent: dict[tuple[int, datetime], list[int]] = {}
+    for subscription_id, expires_at, days_before in SubscriptionReminder.objects.filter(
+        subscription__in=[s.pk for s in subscriptions]
+    ).values_list("subscription_id", "expires_at", "days_before"):
+        sent.setdefault((subscription_id, expires_at), []).append(days_before)
+
+    reminders = []
+    for subscription in subscriptions:
+        due = subscription_reminder_due(expires_at=subscription.expires_at, now=now, days=days)
+        if due is None:
+            continue
+        already = sent.get((subscription.pk, subscription.expires_at), [])
+        if any(d <= due for d in already):
+            continue  # this one, or a more imminent one, went out already
+        try:
+            with transaction.atomic():
+                reminder = SubscriptionReminder.objects.create(
+                    subscription=subscription,
+                    expires_at=subscription.expires_at,
+                    days_before=due,
+                )
+                notify_subscription_expiring(subscription=subscription, now=now)
+        except IntegrityError:
+            continue  # a concurrent run sent it
+        reminders.append(reminder)
+    return reminders
+
+
+# Staff announcements.
+
+
+@transaction.atomic
+def announcement_send(*, course: Course, title: str, message: str) -> list[Notification]:
+    """Notify every active student enrolled in the course, and tell the course's live pages."""
+    from progress.models import Enrollment
+
+    title = _clean_text(title, field="title", limit=TITLE_MAX)
+    message = _clean_text(message, field="message", limit=MESSAGE_MAX)
+    user_ids = list(
+        Enrollment.objects.filter(course=course, user__is_active=True)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                title=title,
+                message=message,
+                type=Notification.Type.INFO,
+                related_entity_type="course",
+                related_entity_id=course.pk,
+            )
+            for user_id in user_ids
+        ],
+        batch_size=1000,
+    )
+    # bulk_create fires no post_save: publish each user's event here.
+    for notification in notifications:
+        publish(
+            f"user:{notification.user_id}",
+            "notification.created",
+            NotificationSerializer(notification).data,
+        )
+    publish(
+        f"course:{course.pk}",
+        "announcement",
+        {
+            "course": course.pk,
+            "title": title,
+            "message": message,
+            "created_at": timezone.now(),
+        },
+    )
+    return notifications

@@ -1,0 +1,64 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from notifications import services
+from notifications.models import Notification
+from notifications.selectors import notification_list, notification_unread_count
+
+PAGE_SIZE = 20
+
+
+def _back(request):
+    """Where a mark-read form returns: its `next` when it is on this site, else the list."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("notifications")
+
+
+@login_required
+@require_GET
+def notification_list_page(request):
+    unread = request.GET.get("unread") in {"1", "true"}
+    page = Paginator(notification_list(user=request.user, unread=unread), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "notifications/notification_list.html",
+        {
+            "page": page,
+            "notifications": page.object_list,
+            "unread_only": unread,
+            "unread_count": notification_unread_count(user=request.user),
+            "nav_section": "notifications",
+        },
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request, notification_id: int):
+    try:
+        services.notification_mark_read(user=request.user, notification_id=notification_id)
+    except Notification.DoesNotExist as exc:
+        raise Http404("No such notification.") from exc
+    return _back(request)
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    ids = services.notification_mark_all_read(user=request.user)
+    if ids:
+        messages.success(
+            request, f"Marked {len(ids)} notification{'s' if len(ids) != 1 else ''} read."
+        )
+    return _back(request)

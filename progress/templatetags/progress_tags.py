@@ -1,0 +1,32 @@
+from django import template
+
+from progress.models import LessonCompletion
+from progress.selectors import achievement_list, certificate_list, enrollment_progress
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def lesson_state(context, lesson) -> dict:
+    """Whether the viewer may mark the lesson complete, and whether they already did."""
+    user = context["request"].user
+    if not user.is_authenticated:
+        return {"enrolled": False, "completed": False}
+    enrolled = enrollment_progress(user=user, course_id=lesson.module.course_id) is not None
+    completed = (
+        context["is_completed"]
+        if "is_completed" in context
+        else LessonCompletion.objects.filter(user=user, lesson=lesson).exists()
+    )
+    return {"enrolled": enrolled, "completed": bool(completed)}
+
+
+@register.simple_tag(takes_context=True)
+def my_achievements(context, limit: int = 12) -> dict:
+    user = context["request"].user
+    if not user.is_authenticated:
+        return {"achievements": [], "certificates": []}
+    return {
+        "achievements": list(achievement_list(user=user)[:limit]),
+        "certificates": list(certificate_list(user=user)[:limit]),
+    }
