@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -20,6 +21,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("username", "first_name", "last_name", "email")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ModuleInline(admin.TabularInline):
