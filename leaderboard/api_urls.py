@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from leaderboard import api
+
+urlpatterns = [
+    path("leaderboard/", api.LeaderboardView.as_view(), name="api-leaderboard"),
+]

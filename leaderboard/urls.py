@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from leaderboard import views
+
+urlpatterns = [
+    path("leaderboard/", views.leaderboard_page, name="leaderboard"),
+    path(
+        "courses/<int:course_id>/leaderboard/",
+        views.leaderboard_page,
+        name="course-leaderboard",
+    ),
+]

@@ -1,0 +1,107 @@
+"""Every non-trivial read of the leaderboard app.
+
+Board order is points descending, then user id ascending (SPEC section 2), so a
+rank is a position: 1 + the number of rows that sort before the user's row. Both
+reads below are range scans of the board's (points DESC, user_id) index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from leaderboard.models import LeaderboardScore
+from lms.models import Course, User
+
+ENTRY_FIELDS = (
+    "points",
+    "courses_completed",
+    "certificates_earned",
+    "time_spent",
+    "user__id",
+    "user__username",
+    "user__first_name",
+    "user__last_name",
+    "user__avatar",
+)
+
+
+def _course_id(course: Course | int | None) -> int | None:
+    return course.pk if isinstance(course, Course) else course
+
+
+def board_scores(*, course: Course | int | None = None) -> QuerySet[LeaderboardScore]:
+    course_id = _course_id(course)
+    if course_id is None:
+        return LeaderboardScore.objects.filter(course__isnull=True)
+    return LeaderboardScore.objects.filter(course_id=course_id)
+
+
+def leaderboard_entry(score: LeaderboardScore, *, rank: int) -> dict[str, Any]:
+    """The REST and event shape of one row of a board."""
+    user = score.user
+    return {
+        "rank": rank,
+        "user_id": user.pk,
+        "name": user.display_name,
+        "avatar": user.avatar,
+        "points": float(score.points),
+        "courses_completed": score.courses_completed,
+        "certificates_earned": score.certificates_earned,
+        "time_spent": score.time_spent,
+    }
+
+
+def leaderboard_top(*, course: Course | int | None = None, limit: int = 10) -> list[dict[str, Any]]:
+    """The first `limit` entries of the global board, or of a course's board. One query."""
+    scores = (
+        board_scores(course=course)
+        .select_related("user")
+        .only(*ENTRY_FIELDS)
+        .order_by("-points", "user_id")[:limit]
+    )
+    return [leaderboard_entry(score, rank=rank) for rank, score in enumerate(scores, start=1)]
+
+
+def leaderboard_rank(*, user: User, course: Course | int | None = None) -> dict[str, Any] | None:
+    """The user's entry with their rank, wherever they stand; None when not on the board.
+
+    Two queries: the user's row, then a count of the rows before it, which reads
+    the index from the top down to the user's points.
+    """
+    board = board_scores(course=course)
+    score = board.filter(user_id=user.pk).select_related("user").only(*ENTRY_FIELDS).first()
+    if score is None:
+        return None
+    ahead = (
+        board.filter(points__gte=score.points)
+        .filter(Q(points__gt=score.points) | Q(user_id__lt=score.user_id))
+        .count()
+    )
+    return leaderboard_entry(score, rank=ahead + 1)
+
+
+def leaderboard_board(
+    *, user: User, course: Course | int | None = None, limit: int | None = None
+) -> dict[str, Any]:
+    """`{"entries": top entries, "me": the user's entry or None}`: the API, page and join shape."""
+    limit = settings.LEADERBOARD_DEFAULT_LIMIT if limit is None else limit
+    entries = leaderboard_top(course=course, limit=limit)
+    me = next((entry for entry in entries if entry["user_id"] == user.pk), None)
+    if me is None:
+        me = leaderboard_rank(user=user, course=course)
+    return {"entries": entries, "me": me}
+
+
+def leaderboard_courses_for(*, user: User) -> QuerySet[Course]:
+    """Courses whose board the user may open, for the page's course selector."""
+    if user.is_staff:
+        return Course.objects.only("id", "title").order_by("title", "id")
+    return (
+        Course.objects.filter(Q(enrollments__user=user) | Q(instructor=user))
+        .only("id", "title")
+        .distinct()
+        .order_by("title", "id")
+    )
