@@ -33,7 +33,7 @@ _allowed_hosts = os.environ.get("ALLOWED_HOSTS", "")
 if DEBUG:
     if not SECRET_KEY:
         SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"
-        if "test" not in sys.argv[0] and "pytest" not in sys.argv[0]:
+        if "pytest" not in sys.modules and sys.argv[1:2] != ["test"]:
             warnings.warn(
                 "SECRET_KEY is not set: using the development key (DEBUG is on).",
                 stacklevel=1,
