@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Protocol
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from lms.realtime import metrics
 from lms.realtime.events import control_group, group_for
@@ -24,7 +25,11 @@ logger = logging.getLogger(__name__)
 
 # Channels' layers forget group members after a day: the hub renews its memberships.
 GROUP_RENEW_SECONDS = 1800
-MAINTENANCE_SECONDS = 5
+
+
+def maintenance_interval() -> float:
+    """Presence entries are refreshed three times per TTL, and at least every 5 seconds."""
+    return max(0.5, min(5.0, settings.REALTIME_PRESENCE_TTL / 3))
 
 
 class Subscriber(Protocol):
@@ -137,7 +142,7 @@ class Hub:
     async def _maintenance_loop(self) -> None:
         renewed_at = time.monotonic()
         while True:
-            await asyncio.sleep(MAINTENANCE_SECONDS)
+            await asyncio.sleep(maintenance_interval())
             try:
                 if time.monotonic() - renewed_at > GROUP_RENEW_SECONDS:
                     renewed_at = time.monotonic()
