@@ -239,3 +239,12 @@ class ConversationReadView(APIView):
         if partner is None or partner.pk == request.user.pk:
             raise exceptions.ValidationError({"with": ["Unknown user."]})
         return Response(services.conversation_mark_read(user=request.user, partner=partner))
+
+
+class UnreadCountView(APIView):
+    @extend_schema(
+        responses=inline_serializer("DmUnreadCount", {"count": serializers.IntegerField()})
+    )
+    def get(self, request):
+        """How many direct messages sent to me I have not read."""
+        return Response({"count": selectors.dm_unread_count(user=request.user)})

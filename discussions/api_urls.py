@@ -17,5 +17,6 @@ urlpatterns = [
     ),
     path("conversations/", api.ConversationListView.as_view(), name="api-conversation-list"),
     path("messages/", api.DirectMessagesView.as_view(), name="api-direct-messages"),
+    path("messages/unread-count/", api.UnreadCountView.as_view(), name="api-dm-unread-count"),
     path("messages/read/", api.ConversationReadView.as_view(), name="api-conversation-read"),
 ]

@@ -36,6 +36,11 @@ def threads_list(*, user: User, course_id: int | None = None) -> QuerySet[Discus
     return threads.order_by("-updated_at", "-id")
 
 
+def threads_with_activity(threads: QuerySet[DiscussionThread]) -> QuerySet[DiscussionThread]:
+    """Threads with their message count, for lists."""
+    return threads.annotate(message_count=Count("messages"))
+
+
 def thread_messages(*, thread: DiscussionThread) -> QuerySet[ThreadMessage]:
     return ThreadMessage.objects.filter(thread=thread).select_related("sender")
 
