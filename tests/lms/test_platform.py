@@ -1,6 +1,7 @@
 """Health check, static files and settings from the environment."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -111,3 +112,12 @@ def test_check_deploy_passes_with_production_variables(tmp_path):
     assert result.returncode == 0, output
     assert "ERRORS" not in output
     assert "security." not in output, "deployment security warnings"
+
+
+def test_every_environment_variable_of_the_settings_is_documented():
+    source = (ROOT / "lms" / "settings.py").read_text()
+    names = set(re.findall(r'(?:environ\.get|env_bool|env_int)\(\s*"([A-Z_]+)"', source))
+    assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"} <= names
+    documented = (ROOT / "docs" / "configuration.md").read_text()
+    missing = sorted(name for name in names if f"`{name}`" not in documented)
+    assert not missing, f"add to docs/configuration.md: {missing}"
