@@ -32,7 +32,7 @@ COURSES = [
                         12,
                         "Download Python 3 from python.org, or install it with your "
                         "system's package manager. Open a terminal and type "
-                        "`python3 --version` to check that it worked.\n\n"
+                        "python3 --version to check that it worked.\n\n"
                         "Any text editor can write Python, but an editor that understands "
                         "the language helps a lot: it colours your code, points out typos "
                         "and lets you run a file with one key.\n\n"
@@ -43,7 +43,7 @@ COURSES = [
                         "Your first program",
                         10,
                         "Create a file called hello.py containing the line "
-                        "print('Hello, world!') and run it with `python3 hello.py`.\n\n"
+                        "print('Hello, world!') and run it with the command python3 hello.py.\n\n"
                         "print() writes whatever you give it to the screen. Try changing the "
                         "text, or printing a calculation such as print(6 * 7).\n\n"
                         "Exercise: write a program that prints your name and the year you "
