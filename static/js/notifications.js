@@ -1,0 +1,230 @@
+/* Notification bell, dropdown, notifications page and toasts, live on `user:{id}`.
+ *
+ * This script holds the page's one subscription to the user's topic and re-dispatches
+ * every frame as a `lms:user-event` DOM event (detail = the frame, plus `replayed`),
+ * which progress.js and lesson.js listen to.
+ * Everything users wrote is inserted with textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var DROPDOWN_SIZE = 5;
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function formatTime(iso) {
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) return "";
+    return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  }
+
+  window.LMSUi = window.LMSUi || {};
+  window.LMSUi.csrfToken = csrfToken;
+  window.LMSUi.el = el;
+
+  /* Toasts */
+  window.LMSUi.toast = function (title, message, link) {
+    var stack = document.querySelector("[data-toast-stack]");
+    if (!stack) return;
+    var toast = el("div", "toast");
+    toast.setAttribute("role", "status");
+    toast.appendChild(el("strong", "toast-title", title));
+    if (message) toast.appendChild(el("span", "toast-message", message));
+    if (link && link.href) {
+      var a = el("a", "toast-link", link.text || "Open");
+      a.href = link.href;
+      toast.appendChild(a);
+    }
+    var close = el("button", "toast-close", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", "Dismiss");
+    close.addEventListener("click", function () { toast.remove(); });
+    toast.appendChild(close);
+    stack.appendChild(toast);
+    setTimeout(function () { toast.classList.add("is-leaving"); }, 7000);
+    setTimeout(function () { toast.remove(); }, 7600);
+  };
+
+  function init() {
+    var userId = document.body.dataset.userId;
+    var bell = document.querySelector("[data-notification-bell]");
+    if (!userId || !bell) return;
+    var badge = bell.querySelector("[data-unread-count]");
+    var dropdown = bell.querySelector("[data-notification-dropdown]");
+    var pageList = document.querySelector("[data-notification-page-list]");
+    var unread = parseInt(badge.dataset.count || "0", 10) || 0;
+    var loaded = false;
+    var onFirstPage = !/[?&]page=(?!1(&|$))/.test(window.location.search);
+    var baseline = 0; // events up to this id were already counted by the join reply
+
+    function setCount(n) {
+      unread = Math.max(0, n);
+      badge.dataset.count = String(unread);
+      badge.textContent = unread ? String(unread) : "";
+      bell.querySelector("summary").setAttribute(
+        "aria-label", unread ? "Notifications, " + unread + " unread" : "Notifications"
+      );
+      document.querySelectorAll("[data-unread-count-text]").forEach(function (node) {
+        node.textContent = String(unread);
+      });
+      var readAll = document.querySelector("[data-read-all-button]");
+      if (readAll) readAll.disabled = unread === 0;
+    }
+
+    function markRead(id) {
+      return fetch(bell.dataset.listUrl + id + "/read/", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      });
+    }
+
+    function dropdownItem(n) {
+      var li = el("li", "notification-item notification-" + n.type + (n.is_read ? "" : " is-unread"));
+      li.dataset.notificationId = n.id;
+      li.appendChild(el("strong", "notification-title", n.title));
+      if (n.message) li.appendChild(el("span", "notification-message", n.message));
+      li.appendChild(el("time", "small muted", formatTime(n.created_at)));
+      if (!n.is_read) {
+        var button = el("button", "btn-link small", "Mark read");
+        button.type = "button";
+        button.addEventListener("click", function (event) {
+          event.preventDefault();
+          markRead(n.id);
+        });
+        li.appendChild(button);
+      }
+      return li;
+    }
+
+    function renderDropdown(items) {
+      dropdown.textContent = "";
+      if (!items.length) {
+        dropdown.appendChild(el("li", "muted small", "No notifications yet."));
+        return;
+      }
+      items.slice(0, DROPDOWN_SIZE).forEach(function (n) { dropdown.appendChild(dropdownItem(n)); });
+    }
+
+    function loadLatest() {
+      fetch(bell.dataset.listUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
+        .then(function (page) { loaded = true; renderDropdown(page.results || []); })
+        .catch(function () { dropdown.textContent = ""; dropdown.appendChild(el("li", "muted small", "Could not load notifications.")); });
+    }
+
+    function refreshCount() {
+      fetch(bell.dataset.listUrl + "unread-count/", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
+        .then(function (body) { setCount(body.count); })
+        .catch(function () {});
+    }
+
+    function resync() {
+      refreshCount();
+      loaded = false;
+      document.dispatchEvent(new CustomEvent("lms:user-reset"));
+    }
+
+    bell.addEventListener("toggle", function () {
+      if (bell.open && !loaded) loadLatest();
+    });
+    document.addEventListener("click", function (event) {
+      if (bell.open && !bell.contains(event.target)) bell.open = false;
+    });
+
+    function pageItem(n) {
+      var li = el("li", "card notification notification-" + n.type + " is-unread is-new");
+      li.dataset.notificationId = n.id;
+      var body = el("div", "notification-body");
+      body.appendChild(el("strong", "notification-title", n.title));
+      if (n.message) body.appendChild(el("p", "notification-message", n.message));
+      body.appendChild(el("time", "small muted", formatTime(n.created_at)));
+      li.appendChild(body);
+      var form = el("form", "inline-form");
+      form.method = "post";
+      form.action = "/notifications/" + n.id + "/read/";
+      var token = el("input");
+      token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = csrfToken();
+      form.appendChild(token);
+      var button = el("button", "btn btn-small btn-secondary", "Mark read");
+      button.type = "submit";
+      form.appendChild(button);
+      li.appendChild(form);
+      return li;
+    }
+
+    function showRead(ids) {
+      ids.forEach(function (id) {
+        document.querySelectorAll('[data-notification-id="' + Number(id) + '"]').forEach(function (node) {
+          node.classList.remove("is-unread");
+          node.querySelectorAll("form, button").forEach(function (control) { control.remove(); });
+        });
+      });
+    }
+
+    function onEvent(frame) {
+      var replayed = typeof frame.id === "number" && frame.id <= baseline;
+      document.dispatchEvent(new CustomEvent("lms:user-event", { detail: { frame: frame, replayed: replayed } }));
+      var data = frame.data || {};
+      switch (frame.event) {
+        case "notification.created":
+          if (!replayed) setCount(unread + 1);
+          if (loaded && !dropdown.querySelector('[data-notification-id="' + Number(data.id) + '"]')) {
+            var empty = dropdown.querySelector("li:not([data-notification-id])");
+            if (empty) empty.remove();
+            dropdown.insertBefore(dropdownItem(data), dropdown.firstChild);
+            while (dropdown.children.length > DROPDOWN_SIZE) dropdown.lastChild.remove();
+          }
+          if (pageList && onFirstPage && !pageList.querySelector('[data-notification-id="' + Number(data.id) + '"]')) {
+            var none = pageList.querySelector("[data-notification-page-empty]");
+            if (none) none.remove();
+            pageList.insertBefore(pageItem(data), pageList.firstChild);
+          }
+          break;
+        case "notification.read":
+          if (typeof data.unread_count === "number") setCount(data.unread_count);
+          showRead(data.ids || []);
+          break;
+        case "achievement.unlocked":
+          if (!replayed) window.LMSUi.toast("Achievement unlocked", data.title, { href: "/", text: "See your achievements" });
+          break;
+        case "certificate.issued":
+          if (!replayed) window.LMSUi.toast("Certificate issued", data.course_title, { href: data.verify_url, text: "View certificate" });
+          break;
+      }
+    }
+
+    if (!window.LMSRealtime || !window.LMSRealtime.subscribe) return;
+    window.LMSRealtime.subscribe("user:" + userId, {
+      event: onEvent,
+      joined: function (data) {
+        if (!data) return;
+        if (typeof data.last_id === "number") baseline = data.last_id;
+        if (data.reset) { resync(); return; }
+        if (typeof data.unread_notifications === "number") setCount(data.unread_notifications);
+      },
+      reset: resync,
+    });
+  }
+
+  // Deferred like realtime.js, which comes later in the page: start once every deferred
+  // script has run, so window.LMSRealtime exists.
+  if (document.readyState === "complete") {
+    init();
+  } else {
+    document.addEventListener("DOMContentLoaded", init);
+  }
+})();
