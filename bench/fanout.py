@@ -1,0 +1,441 @@
+#!/usr/bin/env python
+"""Fan-out benchmark: N websockets on one topic, events at fixed rates.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python bench/fanout.py [--sockets 1000] [--rates 2,5,10,20] [--seconds 10]
+
+For each channels-redis layer (pub/sub and core), one Daphne process serves
+bench/asgi.py: the product's consumer at /ws/ and, beside it, the Channels
+tutorial's consumer shape at /ws/bare/ (one group, `group_send`, each consumer
+forwards). The same sockets-and-rates load runs against both:
+
+- product: every socket joins `user:<id>`; each event goes through the real
+  write path, `publish()` inside a transaction (event row stored, id taken
+  under the topic lock), sent on commit;
+- bare: each event is one `group_send` to the group.
+
+Each event carries the time it was published; clients (separate processes)
+record when each copy arrives. Reported per step: delivered/expected,
+messages delivered per second, latency p50/p99/max from commit to receipt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from asgiref.sync import sync_to_async
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DAPHNE = str(Path(sys.executable).with_name("daphne"))
+
+
+# Client processes (no Django in them)
+
+
+def client_process(url, key, sockets, mode, topic, ready, results, stop, received, concurrency):
+    import websockets
+
+    async def connect(semaphore):
+        async with semaphore:
+            ws = await websockets.connect(
+                url,
+                additional_headers={"Authorization": f"Token {key}"},
+                max_queue=None,
+                compression=None,
+                open_timeout=120,
+                ping_interval=None,
+            )
+            if mode == "product":
+                await ws.send(json.dumps({"op": "join", "topic": topic, "ref": "1"}))
+                while True:
+                    frame = json.loads(await ws.recv())
+                    if frame.get("op") == "reply":
+                        if not frame["ok"]:
+                            raise RuntimeError(frame)
+                        break
+            return ws
+
+    async def read(ws, samples):
+        async for raw in ws:
+            now = time.time()
+            frame = json.loads(raw)
+            if mode == "product":
+                if frame.get("op") != "event":
+                    continue
+                frame = frame["data"]
+            samples.append((frame["n"], now - frame["t"]))
+            received.value += 1
+
+    async def main():
+        semaphore = asyncio.Semaphore(concurrency)
+        outcomes = await asyncio.gather(
+            *(connect(semaphore) for _ in range(sockets)), return_exceptions=True
+        )
+        connected = [o for o in outcomes if not isinstance(o, BaseException)]
+        failed = [repr(o)[:200] for o in outcomes if isinstance(o, BaseException)]
+        ready.put((len(connected), failed[:3], len(failed)))
+        samples: list[tuple[int, float]] = []
+        readers = [asyncio.ensure_future(read(ws, samples)) for ws in connected]
+        await asyncio.to_thread(stop.wait)
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        await asyncio.gather(
+            *(asyncio.wait_for(ws.close(), 2) for ws in connected), return_exceptions=True
+        )
+        results.put(samples)
+
+    asyncio.run(main())
+
+
+# Orchestration (Django set up here)
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+    os.environ.setdefault("REALTIME_NAMESPACE", f"bench{os.getpid()}")
+    import django
+
+    django.setup()
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        check=True,
+    )
+
+
+def use_layer(kind: str) -> None:
+    from channels.layers import channel_layers
+    from django.conf import settings
+
+    backend = {
+        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "core": "channels_redis.core.RedisChannelLayer",
+    }[kind]
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": backend, "CONFIG": {"hosts": [settings.REDIS_URL]}}
+    }
+    channel_layers.backends.clear()
+
+
+def start_server(kind: str, port: int) -> subprocess.Popen:
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "CHANNEL_LAYER": kind,
+        "REALTIME_NAMESPACE": settings.REALTIME_NAMESPACE,
+        "DEBUG": "0",
+        "SECRET_KEY": "benchmark-secret-key-not-for-production-0123456789abcdef",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    process = subprocess.Popen(
+        [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "bench.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    from urllib.request import urlopen
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("daphne did not start")
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def make_publisher(mode: str, topic: str):
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+    from django.db import transaction
+
+    from lms.realtime.events import publish
+
+    if mode == "product":
+
+        def send(n: int) -> None:
+            with transaction.atomic():
+                publish(topic, "bench.tick", {"n": n, "t": time.time()})
+
+        return send
+
+    layer = get_channel_layer()
+    group_send = async_to_sync(layer.group_send)
+
+    def send(n: int) -> None:
+        group_send("bench.bare", {"type": "bench.message", "data": {"n": n, "t": time.time()}})
+
+    return send
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run_target(kind, mode, port, key, topic, args, server_pid):
+    ctx = mp.get_context("spawn")
+    ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+    counters = []
+    procs = []
+    per_process = [args.sockets // args.clients] * args.clients
+    per_process[0] += args.sockets - sum(per_process)
+    path = "/ws/" if mode == "product" else "/ws/bare/"
+    rss_before = rss_kib(server_pid)
+    for count in per_process:
+        counter = ctx.RawValue("q", 0)
+        counters.append(counter)
+        proc = ctx.Process(
+            target=client_process,
+            args=(
+                f"ws://127.0.0.1:{port}{path}",
+                key,
+                count,
+                mode,
+                topic,
+                ready,
+                results,
+                stop,
+                counter,
+                args.connect_concurrency,
+            ),
+        )
+        proc.start()
+        procs.append(proc)
+    connected, failures = 0, []
+    for _ in procs:
+        ok, sample_failures, failed = ready.get(timeout=600)
+        connected += ok
+        if failed:
+            failures.append(f"{failed} failed, e.g. {sample_failures}")
+    time.sleep(1)
+    rss_after = rss_kib(server_pid)
+
+    def publish_steps() -> list[dict]:
+        # Runs in a worker thread of an event loop, like a sync view under Daphne: the
+        # channel layer calls of publish() hop onto that loop and reuse its connection.
+        send = make_publisher(mode, topic)
+        steps = []
+        for step, rate in enumerate(args.rates):
+            total = int(rate * args.seconds)
+            base = (step + 1) * 1_000_000
+            before = sum(c.value for c in counters)
+            start = time.time()
+            behind = 0.0
+            for i in range(total):
+                due = start + i / rate
+                delay = due - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+                else:
+                    behind = max(behind, -delay)
+                send(base + i)
+            published_in = time.time() - start
+            expected = total * connected
+            # Drain: until every copy arrived, or no progress for 5 s.
+            last, last_change = before, time.time()
+            while True:
+                now_count = sum(c.value for c in counters)
+                if now_count - before >= expected:
+                    break
+                if now_count != last:
+                    last, last_change = now_count, time.time()
+                elif time.time() - last_change > 5:
+                    break
+                time.sleep(0.05)
+            steps.append(
+                {
+                    "rate": rate,
+                    "base": base,
+                    "total": total,
+                    "start": start,
+                    "published_in": published_in,
+                    "behind": behind,
+                    "expected": expected,
+                }
+            )
+        return steps
+
+    steps = asyncio.run(sync_to_async(publish_steps, thread_sensitive=False)())
+    server_side = server_delivery_mean_ms(port) if mode == "product" else None
+    stop.set()
+    samples = []
+    for _ in procs:
+        samples.extend(results.get(timeout=120))
+    for proc in procs:
+        proc.join(30)
+    rows = []
+    by_step = collections.defaultdict(list)
+    for n, latency in samples:
+        by_step[n // 1_000_000].append((n, latency))
+    for index, step in enumerate(steps):
+        copies = by_step.get(index + 1, [])
+        latencies = [latency for _n, latency in copies]
+        # When each copy arrived: its scheduled publish time plus its latency.
+        last_arrival = max(
+            (step["start"] + (n - step["base"]) / step["rate"] + latency for n, latency in copies),
+            default=step["start"] + step["published_in"],
+        )
+        span = max(last_arrival - step["start"], step["published_in"], 1e-9)
+        rows.append(
+            {
+                "layer": kind,
+                "consumer": mode,
+                "rate": step["rate"],
+                "expected": step["expected"],
+                "delivered": len(copies),
+                "lost": step["expected"] - len(copies),
+                "msgs_per_s": len(copies) / span,
+                "p50_ms": percentile(latencies, 0.50) * 1000,
+                "p99_ms": percentile(latencies, 0.99) * 1000,
+                "max_ms": max(latencies, default=float("nan")) * 1000,
+                "publisher_behind_ms": step["behind"] * 1000,
+            }
+        )
+    memory = (rss_after - rss_before) / max(connected, 1)
+    return rows, connected, failures, memory, server_side
+
+
+def server_delivery_mean_ms(port: int) -> float | None:
+    """Mean commit-to-socket-write latency the server itself measured (its /metrics)."""
+    from urllib.request import urlopen
+
+    with urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    values = {}
+    for line in text.splitlines():
+        for name in ("lms_event_delivery_seconds_sum", "lms_event_delivery_seconds_count"):
+            if line.startswith(name + " "):
+                values[name] = float(line.split()[1])
+    count = values.get("lms_event_delivery_seconds_count")
+    return values["lms_event_delivery_seconds_sum"] / count * 1000 if count else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--rates", default="2,5,10,20", help="events per second, one step each")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each step")
+    parser.add_argument("--layers", default="pubsub,core")
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--connect-concurrency", type=int, default=100)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    args.rates = [float(r) for r in args.rates.split(",")]
+
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
+        sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL.")
+    ensure_database(database_url)
+    setup_django(database_url)
+
+    from rest_framework.authtoken.models import Token
+
+    from lms.models import User
+
+    user, _ = User.objects.get_or_create(username="bench-fanout", defaults={"role": "student"})
+    key = Token.objects.get_or_create(user=user)[0].key
+    topic = f"user:{user.pk}"
+
+    print(
+        f"fan-out: {args.sockets} sockets on one topic, rates {args.rates} events/s, "
+        f"{args.seconds:g}s per step, {os.cpu_count()} CPUs, client processes {args.clients}"
+    )
+    all_rows = []
+    for kind in args.layers.split(","):
+        use_layer(kind)
+        for mode in ("product", "bare"):
+            server = start_server(kind, args.port)
+            try:
+                rows, connected, failures, memory, server_side = run_target(
+                    kind, mode, args.port, key, topic, args, server.pid
+                )
+            finally:
+                server.terminate()
+                server.wait(10)
+            print(
+                f"\n[{kind} layer, {mode} consumer] connected {connected}/{args.sockets}"
+                f"{'; ' + '; '.join(failures) if failures else ''}; "
+                f"server memory {memory:.1f} KiB per connection"
+                + (
+                    f"; server-side commit-to-write mean {server_side:.1f} ms"
+                    if server_side is not None
+                    else ""
+                )
+            )
+            print(
+                f"{'ev/s':>6} {'delivered/expected':>20} {'lost':>6} {'msgs/s':>8} "
+                f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+            )
+            for row in rows:
+                print(
+                    f"{row['rate']:>6g} {row['delivered']:>10}/{row['expected']:<9} "
+                    f"{row['lost']:>6} {row['msgs_per_s']:>8.0f} {row['p50_ms']:>8.1f} "
+                    f"{row['p99_ms']:>8.1f} {row['max_ms']:>8.1f}"
+                )
+            all_rows.extend(rows)
+
+    print("\nSummary (throughput = most messages delivered per second in a step with none lost)")
+    for kind in args.layers.split(","):
+        best = {}
+        p99_low = {}
+        for mode in ("product", "bare"):
+            rows = [r for r in all_rows if r["layer"] == kind and r["consumer"] == mode]
+            clean = [r["msgs_per_s"] for r in rows if r["lost"] == 0]
+            best[mode] = max(clean) if clean else 0.0
+            p99_low[mode] = rows[0]["p99_ms"] if rows else float("nan")
+        ratio = best["product"] / best["bare"] if best["bare"] else float("inf")
+        print(
+            f"  {kind:>6}: product {best['product']:.0f} msgs/s vs bare {best['bare']:.0f} "
+            f"msgs/s (x{ratio:.2f}); p99 at {args.rates[0]:g} ev/s: product "
+            f"{p99_low['product']:.1f} ms vs bare {p99_low['bare']:.1f} ms"
+        )
+    lost = sum(r["lost"] for r in all_rows if r["consumer"] == "product")
+    print(f"  product events lost over all steps: {lost}")
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "bench"
+    main()
