@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from lms.models import Course, Lesson, Module, User
+from notifications.admin import announce_to_course
 
 
 @admin.register(User)
@@ -55,7 +56,7 @@ class CourseAdmin(admin.ModelAdmin):
     readonly_fields = ("outline", "created_at", "updated_at")
     fields = ("title", "description", "instructor", "is_published", "outline")
     inlines = (ModuleInline,)
-    actions = ("publish", "unpublish")
+    actions = ("publish", "unpublish", announce_to_course)
 
     def get_queryset(self, request):
         return (
