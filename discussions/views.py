@@ -21,6 +21,7 @@ from discussions.models import DiscussionThread, ThreadMessage
 from discussions.ratelimit import RateLimited
 from discussions.serializers import user_brief
 from lms.models import Course, User
+from lms.realtime import replay
 
 THREADS_PER_PAGE = 20
 CONVERSATIONS_PER_PAGE = 20
@@ -103,6 +104,7 @@ def course_discussions(request: HttpRequest, course_id: int) -> HttpResponse:
                 messages.success(request, "Your thread is open.")
                 return redirect(_thread_url(thread))
         status = 400
+    since = replay.last_id(f"course:{course.pk}")  # before the list: see _thread_context
     threads = selectors.threads_with_activity(
         selectors.threads_list(user=request.user, course_id=course.pk)
     )
@@ -116,12 +118,15 @@ def course_discussions(request: HttpRequest, course_id: int) -> HttpResponse:
             "threads": page.object_list,
             "form": form,
             "sees_closed": grant.role != permissions.STUDENT,
+            "since": since,
         },
         status=status,
     )
 
 
 def _thread_context(request: HttpRequest, thread: DiscussionThread, grant) -> dict[str, Any]:
+    # Read before the history: the live client replays whatever commits after this id.
+    since = replay.last_id(f"thread:{thread.pk}")
     history = selectors.history_page(
         selectors.thread_messages(thread=thread),
         before=_cursor(request, "before"),
@@ -134,6 +139,7 @@ def _thread_context(request: HttpRequest, thread: DiscussionThread, grant) -> di
     return {
         "thread": thread,
         "course": thread.course,
+        "since": since,
         "history": history,
         "chat_messages": history.items,
         "is_latest": not history.has_newer,

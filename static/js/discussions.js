@@ -62,6 +62,15 @@
     return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
   }
 
+  // Times rendered by the server (UTC) are shown in the reader's own time zone, like live ones.
+  function localizeTimes(root) {
+    if (!root) return;
+    root.querySelectorAll("time[datetime]").forEach(function (node) {
+      var text = formatTime(node.getAttribute("datetime"));
+      if (text) node.textContent = text;
+    });
+  }
+
   function avatarNode(person) {
     if (person && person.avatar && /^https?:\/\//i.test(person.avatar)) {
       var img = el("img", "avatar");
@@ -312,19 +321,35 @@
       });
     });
 
+    function onRevoked() {
+      // The thread was closed to students, or this user left the course.
+      if (form) form.hidden = true;
+      document.getElementById("closed-live-note").hidden = false;
+      online = {};
+      typers = {};
+      renderOnline();
+      renderTyping();
+    }
+
+    localizeTimes(list);
     renderOnline();
     if (!window.LMSRealtime || !window.LMSRealtime.subscribe) return;
-    sub = window.LMSRealtime.subscribe("thread:" + threadId, {
-      joined: function (data) {
-        sub.track({ status: "active" });
-        if (data && data.thread) applyThread(data.thread);
-        if (data && data.reset) resync();
+    sub = window.LMSRealtime.subscribe(
+      "thread:" + threadId,
+      {
+        joined: function (data) {
+          if (data && data.thread) applyThread(data.thread);
+        },
+        event: onEvent,
+        presence: onPresence,
+        typing: onTyping,
+        reset: resync,
+        revoked: onRevoked,
       },
-      event: onEvent,
-      presence: onPresence,
-      typing: onTyping,
-      reset: resync,
-    });
+      { since: Number(root.dataset.since) }
+    );
+    // Tracked from now on, and again after every reconnection.
+    sub.track({ status: "active" });
   }
 
   /* ------------------------------------------------------- course discussion list */
@@ -348,7 +373,7 @@
       var meta = el("div", "thread-meta muted small");
       meta.appendChild(document.createTextNode("started by "));
       meta.appendChild(el("span", "thread-creator", thread.creator ? thread.creator.name : ""));
-      meta.appendChild(document.createTextNode(" · active just now"));
+      meta.appendChild(document.createTextNode(" · active now"));
       item.appendChild(meta);
       return item;
     }
@@ -361,6 +386,7 @@
       if (!firstPage || existing(thread.id)) return;
       var node = threadNode(thread);
       list.insertBefore(node, list.firstChild);
+      list.hidden = false;
       if (empty) empty.hidden = true;
       flash(node);
     }
@@ -373,7 +399,10 @@
         var node = existing(thread.id);
         if (!thread.is_active && !seesClosed) {
           if (node) node.remove();
-          if (empty && !list.children.length) empty.hidden = false;
+          if (!list.children.length) {
+            list.hidden = true;
+            if (empty) empty.hidden = false;
+          }
           return;
         }
         if (!node) {
@@ -392,10 +421,11 @@
     }
 
     if (!window.LMSRealtime || !window.LMSRealtime.subscribe) return;
-    window.LMSRealtime.subscribe("course:" + courseId, {
-      event: onEvent,
-      reset: function () { window.location.reload(); },
-    });
+    window.LMSRealtime.subscribe(
+      "course:" + courseId,
+      { event: onEvent, reset: function () { window.location.reload(); } },
+      { since: Number(root.dataset.since) }
+    );
   }
 
   function init() {

@@ -60,6 +60,15 @@
     return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
   }
 
+  // Times rendered by the server (UTC) are shown in the reader's own time zone, like live ones.
+  function localizeTimes(root) {
+    if (!root) return;
+    root.querySelectorAll("time[datetime]").forEach(function (node) {
+      var text = formatTime(node.getAttribute("datetime"));
+      if (text) node.textContent = text;
+    });
+  }
+
   function avatarNode(person) {
     if (person && person.avatar && /^https?:\/\//i.test(person.avatar)) {
       var img = el("img", "avatar");
@@ -86,6 +95,7 @@
     var me = Number(document.body.dataset.userId);
     if (!me) return;
     var handlers = [];
+    var resyncs = []; // reload what the page shows, after a gap in the live stream
 
     /* Navigation count */
 
@@ -103,6 +113,7 @@
       });
     }, 150);
 
+    resyncs.push(refreshCount);
     handlers.push(function (frame) {
       if (frame.event === "dm.read") setCount(frame.data.unread_count);
       else if (frame.event === "dm.created" && frame.data.recipient === me) refreshCount();
@@ -111,6 +122,7 @@
     /* Inbox */
 
     var inbox = document.getElementById("inbox");
+    if (inbox) localizeTimes(inbox);
     if (inbox && inbox.dataset.firstPage === "true") {
       var conversationList = document.getElementById("conversation-list");
       var noConversations = document.getElementById("no-conversations");
@@ -145,6 +157,7 @@
             conversationList,
             result.body.results.map(conversationNode)
           );
+          conversationList.hidden = result.body.results.length === 0;
           noConversations.hidden = result.body.results.length > 0;
         });
       }, 150);
@@ -152,7 +165,7 @@
       handlers.push(function (frame) {
         if (frame.event === "dm.created" || frame.event === "dm.read") refreshInbox();
       });
-      document.addEventListener("lms:user-reset", refreshInbox);
+      resyncs.push(refreshInbox);
     }
 
     /* Conversation */
@@ -254,7 +267,7 @@
           applyRead(dm.ids);
         }
       });
-      document.addEventListener("lms:user-reset", resync);
+      resyncs.push(resync);
       document.addEventListener("visibilitychange", markRead);
 
       if (form && textarea) {
@@ -292,6 +305,7 @@
             .finally(function () { button.disabled = false; });
         });
       }
+      localizeTimes(list);
       updateSeen();
       markRead();
     }
@@ -306,11 +320,20 @@
     document.addEventListener("lms:user-event", function (event) {
       dispatch(event.detail && event.detail.frame);
     });
-    document.addEventListener("lms:user-reset", refreshCount);
+    function resyncAll() {
+      resyncs.forEach(function (fn) { fn(); });
+    }
+
+    // The user's topic is joined without a starting id, so what happened between the page
+    // render and the join (or while the socket was down) is fetched again.
+    document.addEventListener("lms:user-reset", resyncAll);
+    document.addEventListener("lms:realtime-state", function (event) {
+      if (event.detail && event.detail.state === "live") resyncAll();
+    });
 
     // Without the shared subscription (no notification bell on the page), hold our own.
     if (!document.querySelector("[data-notification-bell]") && window.LMSRealtime && window.LMSRealtime.subscribe) {
-      window.LMSRealtime.subscribe("user:" + me, { event: dispatch, reset: refreshCount });
+      window.LMSRealtime.subscribe("user:" + me, { event: dispatch, reset: resyncAll });
     }
   }
 
