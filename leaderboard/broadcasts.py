@@ -6,7 +6,8 @@ call in a window takes a shared key with `cache.add(key, 1, timeout=1)` (Redis
 and schedules one send for the end of the window; calls while the key is held
 are covered by that send, which reads the top entries only when it runs, after
 every write that found the key held has committed. Sends of consecutive windows
-are therefore at least one window apart, however many writes arrive.
+are therefore at least one window apart, however many writes arrive. While a
+send of this process is due, further calls return at once without asking Redis.
 
 The send skips the frame when the top entries are the ones last sent (a change
 far below the top moves nothing a viewer sees).
@@ -40,8 +41,12 @@ EVENT = "leaderboard.updated"
 # the key held has committed before the send reads the board.
 SEND_MARGIN_SECONDS = 0.05
 LAST_SENT_TTL_SECONDS = 3600
+OVERDUE_SECONDS = 5
 
-_pending: set[Any] = set()
+_pending: set[Any] = set()  # timers and tasks not done yet
+# Window keys of boards with a send due in this process, and when it is overdue (a send
+# lost with its event loop must not silence the board).
+_scheduled: dict[str, float] = {}
 _pending_lock = threading.Lock()
 
 
@@ -68,10 +73,23 @@ def _key(kind: str, topic: str) -> str:
 def leaderboard_changed(topic: str) -> bool:
     """A board changed (call after commit). Returns True when this call scheduled the send."""
     window = window_seconds()
-    if not cache.add(_key("window", topic), 1, timeout=window):
+    key = _key("window", topic)
+    with _pending_lock:
+        # A send of this process is due and will read the board after this commit.
+        if _scheduled.get(key, 0) > time.monotonic():
+            return False
+        _scheduled[key] = time.monotonic() + window + OVERDUE_SECONDS
+    if not cache.add(key, 1, timeout=window):
+        # Another process holds the window: its send reads the board after it expires.
+        _release(topic)
         return False
     _schedule(topic, window + SEND_MARGIN_SECONDS)
     return True
+
+
+def _release(topic: str) -> None:
+    with _pending_lock:
+        _scheduled.pop(_key("window", topic), None)
 
 
 def leaderboard_send(topic: str) -> bool:
@@ -125,6 +143,8 @@ def _start_task(loop: asyncio.AbstractEventLoop, topic: str, delay: float) -> No
 
 async def _send_later(topic: str, delay: float) -> None:
     await asyncio.sleep(delay)
+    # Released before the board is read: a write committing from now on schedules anew.
+    _release(topic)
     try:
         await database_sync_to_async(leaderboard_send, thread_sensitive=False)(topic)
     except Exception:
@@ -132,6 +152,7 @@ async def _send_later(topic: str, delay: float) -> None:
 
 
 def _send_on_timer(topic: str) -> None:
+    _release(topic)
     try:
         leaderboard_send(topic)
     except Exception:
@@ -154,6 +175,10 @@ def _untrack(item: Any) -> None:
 def pending_sends() -> int:
     """Scheduled sends not yet done (for tests and graceful shutdown)."""
     with _pending_lock:
+        # A task whose event loop has closed will never run.
+        for item in [i for i in _pending if isinstance(i, asyncio.Task)]:
+            if item.get_loop().is_closed():
+                _pending.discard(item)
         return len(_pending)
 
 
