@@ -159,6 +159,7 @@
     window.LMSRealtime.subscribe("course:" + courseId, {
       event: onEvent,
       joined: function (data) {
+        root.dataset.live = "true"; // subscribed: later changes reach this page
         if (!data || typeof data.progress !== "number") return;
         document.querySelectorAll('[data-course-progress="' + courseId + '"]').forEach(function (bar) {
           bar.setAttribute("aria-valuenow", String(data.progress));

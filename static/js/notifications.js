@@ -211,6 +211,7 @@
     window.LMSRealtime.subscribe("user:" + userId, {
       event: onEvent,
       joined: function (data) {
+        bell.dataset.live = "true"; // subscribed: later events reach this page
         if (!data) return;
         if (typeof data.last_id === "number") baseline = data.last_id;
         if (data.reset) { resync(); return; }
