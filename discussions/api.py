@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from discussions import permissions, selectors, services
-from discussions.models import DiscussionThread, ThreadMessage
+from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from discussions.pagination import HistoryPagination
 from discussions.ratelimit import RateLimited
 from discussions.serializers import (
@@ -138,6 +138,8 @@ class ThreadMessagesView(generics.ListAPIView):
     pagination_class = HistoryPagination
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema
+            return ThreadMessage.objects.none()
         thread = _visible_thread(self.request, self.kwargs["thread_id"])
         return selectors.thread_messages(thread=thread)
 
@@ -182,6 +184,8 @@ class ConversationListView(generics.ListAPIView):
     serializer_class = ConversationSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema
+            return DirectMessage.objects.none()
         return selectors.conversations(user=self.request.user)
 
     def list(self, request, *args, **kwargs):
@@ -197,6 +201,8 @@ class DirectMessagesView(generics.ListAPIView):
     pagination_class = HistoryPagination
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema
+            return DirectMessage.objects.none()
         partner_id = _query_int(self.request, "with", required=True)
         return selectors.conversation_messages(user=self.request.user, partner_id=partner_id)
 

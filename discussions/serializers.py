@@ -14,13 +14,16 @@ from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from lms.models import User
 
 
+class UserBriefSerializer(serializers.Serializer):
+    """A person as messages show them: {id, name, avatar}."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="display_name", read_only=True)
+    avatar = serializers.CharField(read_only=True)
+
+
 def user_brief(user: User) -> dict[str, Any]:
-    return {"id": user.pk, "name": user.display_name, "avatar": user.avatar}
-
-
-class UserBriefField(serializers.Field):
-    def to_representation(self, value: User) -> dict[str, Any]:
-        return user_brief(value)
+    return UserBriefSerializer(user).data
 
 
 class TextInputField(serializers.CharField):
@@ -38,7 +41,7 @@ class TextInputField(serializers.CharField):
 
 
 class ThreadSerializer(serializers.ModelSerializer):
-    creator = UserBriefField(source="created_by", read_only=True)
+    creator = UserBriefSerializer(source="created_by", read_only=True)
 
     class Meta:
         model = DiscussionThread
@@ -72,7 +75,7 @@ class ThreadUpdateSerializer(serializers.Serializer):
 
 
 class ThreadMessageSerializer(serializers.ModelSerializer):
-    sender = UserBriefField(read_only=True)
+    sender = UserBriefSerializer(read_only=True)
 
     class Meta:
         model = ThreadMessage
@@ -107,6 +110,6 @@ class ConversationReadSerializer(serializers.Serializer):
 class ConversationSerializer(serializers.Serializer):
     """One of my conversations: the other user, the last message, my unread count."""
 
-    user = UserBriefField(source="partner")
+    user = UserBriefSerializer(source="partner")
     last_message = DirectMessageSerializer()
     unread_count = serializers.IntegerField()
