@@ -3,8 +3,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leaderboard.selectors import leaderboard_board
 from leaderboard.serializers import LeaderboardQuerySerializer, LeaderboardSerializer
+from leaderboard.services import leaderboard_viewer_board
 from leaderboard.topics import leaderboard_course_authorize
 from lms.models import Course
 
@@ -47,7 +47,7 @@ class LeaderboardView(APIView):
         course_id = params.validated_data.get("course")
         if course_id is not None:
             course_board_or_error(user=request.user, course_id=course_id)
-        board = leaderboard_board(
-            user=request.user, course=course_id, limit=params.validated_data["limit"]
+        board = leaderboard_viewer_board(
+            user=request.user, course_id=course_id, limit=params.validated_data["limit"]
         )
         return Response({"course": course_id, **board})

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from leaderboard import broadcasts
 from leaderboard.models import LeaderboardScore
+from leaderboard.selectors import leaderboard_board
 from lms.models import Lesson, Module, User
 from progress.models import Certificate, Enrollment, LearningStats, LessonActivity
 
@@ -200,6 +201,22 @@ def leaderboard_user_sync(*, user: User) -> list[str]:
         changed = [broadcasts.board_topic(course_id) for course_id in [None, *course_ids]]
     leaderboard_announce(changed)
     return changed
+
+
+def leaderboard_viewer_board(
+    *, user: User, course_id: int | None = None, limit: int | None = None
+) -> dict:
+    """The board as `user` sees it (`{"entries", "me"}`), for the API, the page and the join.
+
+    An eligible user without a row (students written by bulk inserts, such as
+    `seed_demo --students`, until `rebuild_leaderboard` runs) gets it created here
+    first, so that their own rank is never missing.
+    """
+    board = leaderboard_board(user=user, course=course_id, limit=limit)
+    missing = board["me"] is None and user.is_active and user.is_student
+    if missing and leaderboard_score_refresh(user_id=user.pk, course_id=course_id):
+        board = leaderboard_board(user=user, course=course_id, limit=limit)
+    return board
 
 
 @transaction.atomic

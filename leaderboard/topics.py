@@ -7,7 +7,7 @@ carry the top entries (leaderboard/broadcasts.py).
 
 from __future__ import annotations
 
-from leaderboard.selectors import leaderboard_board
+from leaderboard.services import leaderboard_viewer_board
 from lms.realtime.registry import Grant, Topic, register
 from progress.topics import course_authorize
 
@@ -30,11 +30,11 @@ def leaderboard_course_authorize(user, *, course_id: int) -> Grant | None:
 
 
 def leaderboard_join_data(user) -> dict:
-    return {"course": None, **leaderboard_board(user=user)}
+    return {"course": None, **leaderboard_viewer_board(user=user)}
 
 
 def leaderboard_course_join_data(user, *, course_id: int) -> dict:
-    return {"course": course_id, **leaderboard_board(user=user, course=course_id)}
+    return {"course": course_id, **leaderboard_viewer_board(user=user, course_id=course_id)}
 
 
 register(

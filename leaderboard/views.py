@@ -6,7 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from leaderboard.broadcasts import board_topic
-from leaderboard.selectors import leaderboard_board, leaderboard_courses_for
+from leaderboard.selectors import leaderboard_courses_for
+from leaderboard.services import leaderboard_viewer_board
 from leaderboard.topics import leaderboard_course_authorize
 from lms.models import Course
 
@@ -36,7 +37,7 @@ def leaderboard_page(request, course_id: int | None = None):
                 raise Http404("No such course.")
             raise PermissionDenied("Only the course's students, its instructor and staff see it.")
     limit = settings.LEADERBOARD_DEFAULT_LIMIT
-    board = leaderboard_board(user=request.user, course=course_id, limit=limit)
+    board = leaderboard_viewer_board(user=request.user, course_id=course_id, limit=limit)
     me = board["me"]
     return render(
         request,
