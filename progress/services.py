@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from lms.models import Course, Lesson, Module, User
@@ -262,7 +262,8 @@ def lesson_complete(
     score = _validate_score(score)
     course_id = lesson.module.course_id
     enrollment = (
-        Enrollment.objects.select_for_update()
+        # of=self: lock the enrollment only, never the course row every student shares.
+        Enrollment.objects.select_for_update(of=("self",))
         .select_related("course")
         .filter(user=user, course_id=course_id)
         .first()
@@ -321,11 +322,16 @@ def course_progress_refresh(*, course_id: int) -> list[Enrollment]:
     A lesson added to a finished module lowers progress; a removed lesson may
     raise it, up to completing the course. Returns the enrollments that changed.
     """
-    # Lock first, then count: a completion committed meanwhile is counted, never undone.
+    # Only students with completions in the course, or some progress, can be off: the
+    # others are at 0 before and after. Lock them first, then count, so a completion
+    # committed meanwhile is counted, never undone.
+    students = LessonCompletion.objects.filter(lesson__module__course_id=course_id).values(
+        "user_id"
+    )
     enrollments = list(
-        Enrollment.objects.select_for_update()
+        Enrollment.objects.select_for_update(of=("self",))
         .select_related("user", "course")
-        .filter(course_id=course_id)
+        .filter(Q(user_id__in=students) | Q(progress__gt=0), course_id=course_id)
         .order_by("id")
     )
     if not enrollments:

@@ -16,6 +16,7 @@ from progress.models import (
     ModuleCompletion,
 )
 from progress.services import lesson_activity_record, lesson_complete
+from progress.signals import learning_changed
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons
 from tests.progress.factories import lessons_of
 
@@ -142,3 +143,35 @@ def test_completions_and_activity_racing_keep_every_stat(postgres):
     assert stats.total_time_spent == 4
     assert stats.average_score == 80
     assert stats.courses_completed == 1
+
+
+def test_one_students_completion_does_not_wait_for_anothers_in_the_same_course(postgres):
+    alice, bob = UserFactory(), UserFactory()
+    course = course_with_lessons(modules=1, lessons_per_module=2)
+    for student in (alice, bob):
+        EnrollmentFactory(user=student, course=course)
+    first, second = lessons_of(course)
+    alice_inside, release_alice = threading.Event(), threading.Event()
+
+    def hold_alice_open(sender, user_id, course_id, **kwargs):
+        # Runs inside alice's transaction, after every lock of the cascade is taken.
+        if user_id == alice.pk:
+            alice_inside.set()
+            release_alice.wait(30)
+
+    learning_changed.connect(hold_alice_open)
+    try:
+        alice_thread = threading.Thread(
+            target=lambda: (lesson_complete(user=alice, lesson=first), connection.close())
+        )
+        alice_thread.start()
+        assert alice_inside.wait(30)
+
+        bob_done = run_together([lambda: lesson_complete(user=bob, lesson=second)], timeout=10)
+
+        assert bob_done[0][1] is True
+    finally:
+        release_alice.set()
+        learning_changed.disconnect(hold_alice_open)
+        alice_thread.join(30)
+    assert LessonCompletion.objects.filter(user__in=[alice, bob]).count() == 2
