@@ -150,6 +150,11 @@ async def poll(request: HttpRequest) -> JsonResponse:
     result = await _read(topics, persistent)
     if result["events"] or result["reset"] or wait == 0:
         return JsonResponse(result)
+    # A topic without a last seen id starts from now: wait for what comes after.
+    topics = {
+        topic: result["last_ids"].get(topic) if since is None else since
+        for topic, since in topics.items()
+    }
     hub = get_hub()
     waiter = _Waiter()
     for topic in topics:

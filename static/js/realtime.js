@@ -24,7 +24,7 @@
   const FAILURES_BEFORE_POLLING = 2;
   const POLL_WAIT_S = 25;
 
-  const subscriptions = new Map(); // topic -> {handlers, lastId, joined, tracked, meta}
+  const subscriptions = new Map(); // topic -> {listeners: [handlers], lastId, joined, joinData, tracked, meta}
   const pending = new Map(); // ref -> callback
   let socket = null;
   let state = "offline";
@@ -61,7 +61,14 @@
     return input ? input.value : "";
   }
 
-  function call(handlers, name, arg) {
+  // Every page script that subscribed to the topic hears about it.
+  function call(sub, name, arg) {
+    sub.listeners.slice().forEach(function (handlers) {
+      callOne(handlers, name, arg);
+    });
+  }
+
+  function callOne(handlers, name, arg) {
     if (handlers && typeof handlers[name] === "function") {
       try {
         handlers[name](arg);
@@ -99,7 +106,8 @@
     try {
       socket = new WebSocket(socketUrl());
     } catch (err) {
-      socket = null;
+      socket = null; // blocked by the browser or a proxy: counts as a failed attempt
+      failures += 1;
       return scheduleReconnect();
     }
     const current = socket;
@@ -175,16 +183,17 @@
     request(frame, function (reply) {
       if (!reply.ok) {
         subscriptions.delete(topic);
-        call(sub.handlers, "error", reply.error);
+        call(sub, "error", reply.error);
         return;
       }
       const data = reply.data || {};
       sub.joined = true;
-      if (data.reset) call(sub.handlers, "reset", data);
+      if (data.reset) call(sub, "reset", data);
       if (typeof data.last_id === "number" && (sub.lastId === null || data.reset)) {
         sub.lastId = data.last_id;
       }
-      call(sub.handlers, "joined", data);
+      sub.joinData = data;
+      call(sub, "joined", data);
       if (sub.tracked) request({ op: "track", topic: topic, meta: sub.meta || {} });
     });
   }
@@ -196,7 +205,7 @@
       if (sub.lastId !== null && frame.id <= sub.lastId) return; // already seen
       sub.lastId = frame.id;
     }
-    call(sub.handlers, "event", frame);
+    call(sub, "event", frame);
   }
 
   function handleFrame(frame) {
@@ -219,14 +228,14 @@
       case "presence":
       case "typing": {
         const sub = subscriptions.get(frame.topic);
-        if (sub) call(sub.handlers, frame.op, frame);
+        if (sub) call(sub, frame.op, frame);
         break;
       }
       case "error": {
         const sub = frame.topic ? subscriptions.get(frame.topic) : null;
         if (sub && frame.error && frame.error.code === "forbidden") {
           subscriptions.delete(frame.topic);
-          call(sub.handlers, "revoked", frame.error);
+          call(sub, "revoked", frame.error);
         }
         break;
       }
@@ -252,8 +261,10 @@
     while (polling && subscriptions.size) {
       if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
       const topics = {};
+      let fresh = false;
       subscriptions.forEach(function (sub, topic) {
         topics[topic] = sub.lastId;
+        if (sub.lastId === null) fresh = true;
       });
       pollController = new AbortController();
       try {
@@ -261,14 +272,15 @@
           method: "POST",
           credentials: "same-origin",
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-          body: JSON.stringify({ topics: topics, wait: POLL_WAIT_S }),
+          // A topic seen for the first time is answered at once with its current id.
+          body: JSON.stringify({ topics: topics, wait: fresh ? 0 : POLL_WAIT_S }),
           signal: pollController.signal,
         });
         const result = await response.json();
         if (response.status === 403 && result.topic) {
           const sub = subscriptions.get(result.topic);
           subscriptions.delete(result.topic);
-          if (sub) call(sub.handlers, "revoked", { code: "forbidden", message: result.detail });
+          if (sub) call(sub, "revoked", { code: "forbidden", message: result.detail });
           continue;
         }
         if (!response.ok) throw new Error(result.detail || response.statusText);
@@ -276,13 +288,19 @@
           const sub = subscriptions.get(topic);
           if (sub) {
             sub.lastId = result.last_ids[topic];
-            call(sub.handlers, "reset", { reset: true, last_id: sub.lastId });
+            call(sub, "reset", { reset: true, last_id: sub.lastId });
           }
         });
         result.events.forEach(deliverEvent);
         Object.keys(result.last_ids || {}).forEach(function (topic) {
           const sub = subscriptions.get(topic);
-          if (sub && sub.lastId === null) sub.lastId = result.last_ids[topic];
+          if (sub && sub.lastId === null) {
+            // First answer for this topic: from here on nothing is missed, as after a join.
+            sub.lastId = result.last_ids[topic];
+            sub.joined = true;
+            sub.joinData = { last_id: sub.lastId, polling: true };
+            call(sub, "joined", sub.joinData);
+          }
         });
         delay = 0;
       } catch (err) {
@@ -298,21 +316,29 @@
   // options.since: the last event id the page was rendered with, so nothing between the
   // render and the join is missed.
   function subscribe(topic, handlers, options) {
+    handlers = handlers || {};
     const existing = subscriptions.get(topic);
     const since = options && typeof options.since === "number" ? options.since : null;
-    const sub = existing || { handlers: handlers || {}, lastId: since, joined: false };
-    sub.handlers = handlers || sub.handlers;
+    const sub = existing || { listeners: [], lastId: since, joined: false, joinData: null };
+    sub.listeners.push(handlers);
     subscriptions.set(topic, sub);
     if (!existing) {
       if (socket && socket.readyState === WebSocket.OPEN) join(topic, sub);
       else if (!socket && !polling) connect();
       else if (polling && pollController) pollController.abort(); // restart with the new topic
+    } else if (sub.joined) {
+      callOne(handlers, "joined", sub.joinData); // another script of the page got here first
     }
     return {
       topic: topic,
       leave: function () {
-        subscriptions.delete(topic);
-        request({ op: "leave", topic: topic });
+        sub.listeners = sub.listeners.filter(function (h) {
+          return h !== handlers;
+        });
+        if (sub.listeners.length === 0 && subscriptions.get(topic) === sub) {
+          subscriptions.delete(topic);
+          request({ op: "leave", topic: topic });
+        }
       },
       track: function (meta) {
         sub.tracked = true;

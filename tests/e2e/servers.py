@@ -89,7 +89,8 @@ def server_env(redis_url: str, **extra: str) -> dict[str, str]:
         REDIS_URL=redis_url,
         REALTIME_NAMESPACE=settings.REALTIME_NAMESPACE,
         DEBUG="0",
-        SECRET_KEY="end-to-end-test-secret-key-0123456789-abcdefghijklmnop",
+        # The test's own key, so sessions the test creates are valid on the servers.
+        SECRET_KEY=settings.SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
         SECURE_COOKIES="0",

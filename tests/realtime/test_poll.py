@@ -156,3 +156,15 @@ async def test_metrics_count_polls_and_joins():
     assert "lms_poll_requests_total" in text
     assert "lms_ws_open_sockets" in text
     assert "lms_event_delivery_seconds_bucket" in text
+
+
+async def test_null_since_waits_for_the_next_event():
+    user, client = await token_client()
+    topic = f"probe:{user.pk}"
+    await emit(topic, n="old")
+    held = asyncio.ensure_future(poll(client, {"topics": {topic: None}, "wait": 10}))
+    await asyncio.sleep(0.3)
+    await emit(topic, n="new")
+    status, body = await asyncio.wait_for(held, 5)
+    assert [e["data"] for e in body["events"]] == [{"n": "new"}]
+    assert body["last_ids"] == {topic: 2}

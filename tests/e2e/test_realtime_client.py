@@ -1,0 +1,101 @@
+"""static/js/realtime.js in a real Chromium against a real Daphne: live, polling, and back."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import close_old_connections, transaction
+
+from lms.realtime.events import publish
+from tests.e2e.browser import browser, signed_in_context  # noqa: F401
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# Lets the test block and unblock websockets in the page, as a proxy that refuses them would.
+BLOCKABLE_WEBSOCKET = """
+(() => {
+  const RealWebSocket = window.WebSocket;
+  window.__blockWebSockets = false;
+  window.WebSocket = function (url, protocols) {
+    if (window.__blockWebSockets) throw new Error("websockets blocked");
+    return new RealWebSocket(url, protocols);
+  };
+  window.WebSocket.OPEN = RealWebSocket.OPEN;
+  window.WebSocket.prototype = RealWebSocket.prototype;
+})();
+"""
+
+COLLECT = """topic => {
+  window.__frames = [];
+  window.__joined = false;
+  window.LMSRealtime.subscribe(topic, {
+    event(frame) { window.__frames.push(frame); },
+    joined() { window.__joined = true; },
+  });
+}"""
+
+
+def emit(user, n):
+    """Publish from a worker thread, as a request thread would (Playwright holds this one)."""
+
+    def write():
+        try:
+            with transaction.atomic():
+                return publish(f"user:{user.pk}", "notification.created", {"id": n})
+        finally:
+            close_old_connections()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(write).result()
+
+
+def received_ids(page):
+    return page.evaluate("window.__frames.map(f => f.id)")
+
+
+def test_page_goes_live_and_receives_events_in_order(daphne_servers, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    (server,) = daphne_servers(1)
+    user = UserFactory()
+    context = signed_in_context(browser, server, user)
+    page = context.new_page()
+    page.goto("/")
+    expect(page.locator("#rt-status")).to_have_attribute("data-state", "live")
+    page.evaluate(COLLECT, f"user:{user.pk}")
+    page.wait_for_function("window.__joined")
+    first = emit(user, 1)
+    page.wait_for_function(f"window.__frames.some(f => f.id === {first})")
+    for n in range(2, 6):
+        emit(user, n)
+    page.wait_for_function("window.__frames.length >= 5")
+    assert received_ids(page) == [first, first + 1, first + 2, first + 3, first + 4]
+    context.close()
+
+
+def test_blocked_websocket_falls_back_to_polling_then_returns(daphne_servers, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    (server,) = daphne_servers(1)
+    user = UserFactory()
+    context = signed_in_context(browser, server, user)
+    context.add_init_script(BLOCKABLE_WEBSOCKET + "window.__blockWebSockets = true;")
+    page = context.new_page()
+    page.goto("/")
+    page.evaluate(COLLECT, f"user:{user.pk}")
+    status = page.locator("#rt-status")
+    expect(status).to_have_attribute("data-state", "polling", timeout=20_000)
+    expect(status).to_have_text("polling")
+    page.wait_for_function("window.__joined", timeout=20_000)
+
+    first = emit(user, 1)
+    page.wait_for_function(f"window.__frames.some(f => f.id === {first})", timeout=20_000)
+
+    # The websocket becomes possible again: the client goes back to it, and misses nothing.
+    page.evaluate("window.__blockWebSockets = false")
+    emit(user, 2)
+    expect(status).to_have_attribute("data-state", "live", timeout=40_000)
+    emit(user, 3)
+    page.wait_for_function("window.__frames.length >= 3", timeout=20_000)
+    assert received_ids(page) == [first, first + 1, first + 2]
+    context.close()
