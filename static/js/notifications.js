@@ -38,6 +38,8 @@
   window.LMSUi.toast = function (title, message, link) {
     var stack = document.querySelector("[data-toast-stack]");
     if (!stack) return;
+    // Out of the navigation bar, so none of its link styles apply.
+    if (stack.parentNode !== document.body) document.body.appendChild(stack);
     var toast = el("div", "toast");
     toast.setAttribute("role", "status");
     toast.appendChild(el("strong", "toast-title", title));
