@@ -225,3 +225,22 @@ def test_concurrent_writers_reach_live_and_reconnecting_clients_in_order_once(da
     assert sorted(published) == list(range(1, total + 1))
     assert live_ids == list(range(1, total + 1))
     assert seen == list(range(1, total + 1))
+
+
+def test_oversized_and_malformed_frames_over_real_daphne_keep_the_socket_open(daphne_servers):
+    (server,) = daphne_servers(1)
+    key = token_for(UserFactory())
+
+    async def scenario():
+        client = await Client.open(server, key)
+        try:
+            for frame in ("x" * (70 * 1024), "{not json", json.dumps({"op": "fly"})):
+                await client.ws.send(frame)
+                error = await client.until(lambda f: f.get("op") == "error")
+                assert error["error"]["code"] == "bad_request"
+            await client.ws.send(json.dumps({"op": "ping", "ref": "p"}))
+            assert await client.until(lambda f: f.get("op") == "pong") == {"op": "pong", "ref": "p"}
+        finally:
+            await client.ws.close()
+
+    asyncio.run(scenario())
