@@ -28,7 +28,9 @@ class LeaderboardScore(models.Model):
         db_index=False,  # the course ranking index leads with course
         help_text="Empty for the global board.",
     )
-    points = models.DecimalField(max_digits=12, decimal_places=1, default=0)
+    # Always a whole number of tenths, computed by one SQL expression on every path, so
+    # equal points are equal floats; a float keeps the rank count's comparisons cheap.
+    points = models.FloatField(default=0)
     courses_completed = models.PositiveIntegerField(default=0)
     certificates_earned = models.PositiveIntegerField(default=0)
     time_spent = models.PositiveIntegerField(default=0, help_text="minutes")

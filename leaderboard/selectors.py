@@ -1,8 +1,9 @@
 """Every non-trivial read of the leaderboard app.
 
 Board order is points descending, then user id ascending (SPEC section 2), so a
-rank is a position: 1 + the number of rows that sort before the user's row. Both
-reads below are range scans of the board's (points DESC, user_id) index.
+rank is a position: 1 + the number of rows that sort before the user's row. Every
+read below is a range scan of the board's (points DESC, user_id) index: the top
+entries read its first rows, a rank counts the rows above the user's.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from leaderboard.models import LeaderboardScore
 from lms.models import Course, User
@@ -65,22 +66,39 @@ def leaderboard_top(*, course: Course | int | None = None, limit: int = 10) -> l
     return [leaderboard_entry(score, rank=rank) for rank, score in enumerate(scores, start=1)]
 
 
+def _count(scores: QuerySet[LeaderboardScore]) -> Subquery:
+    return Subquery(
+        # COUNT(*), not COUNT(id): the id is not in the index, and an index-only scan needs none.
+        scores.order_by()
+        .annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
 def leaderboard_rank(*, user: User, course: Course | int | None = None) -> dict[str, Any] | None:
     """The user's entry with their rank, wherever they stand; None when not on the board.
 
-    Two queries: the user's row, then a count of the rows before it, which reads
-    the index from the top down to the user's points.
+    One query: the user's row, and the rows before it counted as two range scans
+    of the board's index (higher points; equal points and a lower user id), each
+    an index-only scan with no filter.
     """
     board = board_scores(course=course)
-    score = board.filter(user_id=user.pk).select_related("user").only(*ENTRY_FIELDS).first()
+    score = (
+        board.filter(user_id=user.pk)
+        .select_related("user")
+        .only(*ENTRY_FIELDS)
+        .annotate(
+            higher=_count(board.filter(points__gt=OuterRef("points"))),
+            tied_before=_count(
+                board.filter(points=OuterRef("points"), user_id__lt=OuterRef("user_id"))
+            ),
+        )
+        .first()
+    )
     if score is None:
         return None
-    ahead = (
-        board.filter(points__gte=score.points)
-        .filter(Q(points__gt=score.points) | Q(user_id__lt=score.user_id))
-        .count()
-    )
-    return leaderboard_entry(score, rank=ahead + 1)
+    return leaderboard_entry(score, rank=score.higher + score.tied_before + 1)
 
 
 def leaderboard_board(
