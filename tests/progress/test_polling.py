@@ -8,7 +8,8 @@ from progress.services import lesson_complete
 from tests.factories import UserFactory, course_with_lessons
 from tests.progress.factories import enrolled_course, lessons_of
 
-pytestmark = pytest.mark.django_db
+# The poll view is async: its database calls need committed rows and their own connection.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
