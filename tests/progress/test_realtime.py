@@ -147,10 +147,11 @@ async def test_course_topic_is_for_students_instructor_and_staff():
 
 
 async def test_content_changes_reach_the_course_page_of_enrolled_students():
-    course, alice, _, _ = await classroom()
+    course, alice, _, carol = await classroom()
     module = await database_sync_to_async(lambda: Module.objects.get(course=course))()
-    async with ws_connect(alice) as ws:
+    async with ws_connect(alice) as ws, ws_connect(carol) as carol_ws:
         await ws.join(f"course:{course.pk}")
+        await carol_ws.join(f"user:{carol.pk}")
 
         lesson = await database_sync_to_async(LessonFactory)(module=module, title="Fresh")
         created = await ws.next_event(f"course:{course.pk}", "lesson.created")
@@ -175,6 +176,22 @@ async def test_content_changes_reach_the_course_page_of_enrolled_students():
         assert (await ws.next_event(f"course:{course.pk}", "module.created"))["data"]["id"] == (
             new_module.pk
         )
+
+        def edit_module_and_course():
+            new_module.title = "Appendix A"
+            new_module.save()
+            Module.objects.get(pk=new_module.pk).delete()
+            course.title = "Course, revised"
+            course.save()
+
+        await database_sync_to_async(edit_module_and_course)()
+        updated_module = await ws.next_event(f"course:{course.pk}", "module.updated")
+        assert updated_module["data"]["title"] == "Appendix A"
+        deleted_module = await ws.next_event(f"course:{course.pk}", "module.deleted")
+        assert deleted_module["data"] == {"id": new_module.pk, "course": course.pk}
+        updated_course = await ws.next_event(f"course:{course.pk}", "course.updated")
+        assert updated_course["data"]["title"] == "Course, revised"
+        await carol_ws.assert_silent()
 
 
 async def test_adding_a_lesson_moves_the_progress_bar_of_a_student_who_had_finished():
