@@ -200,7 +200,7 @@
     }
   }
 
-  window.LMSRealtime.subscribe(topic, {
+  const handlers = {
     joined(data) {
       if (!data || !Array.isArray(data.entries)) return;
       renderEntries(data.entries);
@@ -211,5 +211,46 @@
       if (frame.event !== "leaderboard.updated" || !frame.data) return;
       if (Array.isArray(frame.data.entries)) applyBoard(frame.data.entries);
     },
+  };
+
+  // Boards are transient topics: the polling fallback carries no history for them, so
+  // while it is in use the page reads the board from the API every little while instead.
+  const POLLING_REFRESH_MS = 15000;
+  let subscription = null;
+  let refreshTimer = null;
+
+  function refreshBoard() {
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (courseId) params.set("course", courseId);
+    fetch(apiUrl + "?" + params.toString(), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (board) {
+        if (board) handlers.joined(board);
+      })
+      .catch(function () {});
+  }
+
+  function follow(state) {
+    if (state === "polling") {
+      if (subscription) subscription.leave();
+      subscription = null;
+      if (!refreshTimer) {
+        refreshTimer = setInterval(refreshBoard, POLLING_REFRESH_MS + Math.random() * 5000);
+      }
+    } else if (state === "live" || !refreshTimer) {
+      clearInterval(refreshTimer);
+      refreshTimer = null;
+      if (!subscription) subscription = window.LMSRealtime.subscribe(topic, handlers);
+    }
+  }
+
+  document.addEventListener("lms:realtime-state", function (event) {
+    follow(event.detail && event.detail.state);
   });
+  follow(window.LMSRealtime.state);
 })();
