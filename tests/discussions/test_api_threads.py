@@ -5,7 +5,11 @@ import pytest
 from discussions.models import DiscussionThread, ThreadMessage
 from lms.realtime.models import Event
 from tests.discussions.conftest import ROLES
-from tests.discussions.factories import ThreadFactory, ThreadMessageFactory
+from tests.discussions.factories import (
+    DirectMessageFactory,
+    ThreadFactory,
+    ThreadMessageFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -364,3 +368,40 @@ class TestMessageHistory:
             f"/api/threads/{active_thread.pk}/messages/", {"before": "x"}
         )
         assert response.status_code == 400
+
+
+DELETE_EXPECTED = {
+    ("author", True): 204,
+    ("author", False): 404,  # students do not see closed threads
+    ("unenrolled", True): 404,
+    ("unenrolled", False): 404,
+    ("instructor", True): 204,
+    ("instructor", False): 204,
+    ("staff", True): 204,
+    ("staff", False): 204,
+}
+
+
+@pytest.mark.parametrize("active", [True, False], ids=["active", "closed"])
+@pytest.mark.parametrize("role", ["author", "unenrolled", "instructor", "staff", "anonymous"])
+def test_thread_message_delete_per_role(cast, active_thread, closed_thread, role, active):
+    thread = active_thread if active else closed_thread
+    message = ThreadMessageFactory(thread=thread, sender=cast.enrolled)
+    client = cast.client("enrolled" if role == "author" else role)
+    response = client.delete(f"/api/threads/{thread.pk}/messages/{message.pk}/")
+    assert response.status_code in status_for(role, DELETE_EXPECTED.get((role, active)))
+    assert ThreadMessage.objects.filter(pk=message.pk).exists() is (response.status_code != 204)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/conversations/", "/api/messages/unread-count/", "/api/threads/"],
+)
+def test_anonymous_reads_nothing(cast, path):
+    assert cast.client("anonymous").get(path).status_code in DENIED_ANONYMOUS
+
+
+def test_unread_count(cast):
+    DirectMessageFactory(sender=cast.creator, recipient=cast.enrolled)
+    DirectMessageFactory(sender=cast.enrolled, recipient=cast.creator)
+    assert cast.client("enrolled").get("/api/messages/unread-count/").json() == {"count": 1}

@@ -35,7 +35,7 @@ class Socket:
         await self.ws.send(json.dumps({**frame, "ref": ref}))
         return await self.until(lambda f: f.get("op") == "reply" and f.get("ref") == ref)
 
-    async def until(self, predicate, timeout: float = 15) -> dict:
+    async def until(self, predicate, timeout: float = 20) -> dict:
         for index, frame in enumerate(self.backlog):
             if predicate(frame):
                 return self.backlog.pop(index)
@@ -44,7 +44,10 @@ class Socket:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"no matching frame; last frames {self.backlog[-5:]}")
-            frame = json.loads(await asyncio.wait_for(self.ws.recv(), remaining))
+            try:
+                frame = json.loads(await asyncio.wait_for(self.ws.recv(), remaining))
+            except TimeoutError:
+                raise TimeoutError(f"no matching frame; last frames {self.backlog[-5:]}") from None
             if predicate(frame):
                 return frame
             self.backlog.append(frame)

@@ -155,10 +155,12 @@ async def test_presence_and_typing_on_a_thread(cast, active_thread):
     topic = f"thread:{active_thread.pk}"
     alice, bob = cast.enrolled, cast.creator
     async with ws_connect(alice) as a, ws_connect(bob) as b:
-        await a.join(topic)
-        await a.request({"op": "track", "topic": topic, "meta": {"status": "active"}})
-        await b.join(topic)
+        assert (await a.join(topic))["ok"]
+        tracked = await a.request({"op": "track", "topic": topic, "meta": {"status": "active"}})
+        assert tracked["ok"], tracked
+        assert (await b.join(topic))["ok"]
         state = await b.receive_until(lambda f: f.get("op") == "presence" and "state" in f)
+        assert str(alice.pk) in state["state"], (state, b.backlog)
         assert state["state"][str(alice.pk)]["name"] == alice.display_name
         assert "avatar" in state["state"][str(alice.pk)]
         await b.request({"op": "track", "topic": topic, "meta": {"status": "active"}})
