@@ -4,8 +4,10 @@ With CI=true a test that needs PostgreSQL, Redis or a browser fails when the
 service is missing; elsewhere it is skipped with the reason.
 """
 
+import copy
 import os
 import shutil
+import uuid
 
 import pytest
 from channels.layers import channel_layers
@@ -30,12 +32,26 @@ def _isolated_realtime(settings, worker_id):
     """Each test gets fresh channel layers, and each xdist worker its own Redis namespace."""
     settings.REALTIME_NAMESPACE = f"rt-test-{worker_id}-{os.getpid()}"
     channel_layers.backends.clear()
-    from lms.realtime import hub
+    from lms.realtime import hub, presence
 
     hub.reset_for_tests()
+    presence.reset_for_tests()
     yield
     channel_layers.backends.clear()
     hub.reset_for_tests()
+    presence.reset_for_tests()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Each test gets its own cache key space (rate limits, coalescing marks).
+
+    Never clear the cache in tests: on Redis that is FLUSHDB, which would wipe the
+    presence and cache state of every other test running at the same time.
+    """
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
 
 
 @pytest.fixture

@@ -64,47 +64,65 @@ class MemoryPresence:
 
 
 class RedisPresence:
+    """Per topic: a hash of entries (user and meta) and a sorted set of their refresh times.
+
+    Refreshing only touches the sorted set with ZADD XX, which never re-creates an
+    entry that another process removed in the meantime.
+    """
+
     def __init__(self, url: str) -> None:
         from redis import asyncio as aioredis
 
         self.redis = aioredis.Redis.from_url(url)
 
     @staticmethod
-    def _key(topic: str) -> str:
-        return f"{settings.REALTIME_NAMESPACE}:presence:{topic}"
+    def _keys(topic: str) -> tuple[str, str]:
+        base = f"{settings.REALTIME_NAMESPACE}:presence:{topic}"
+        return base, base + ":ts"
+
+    def _expire(self, pipe, topic: str) -> None:
+        # Nothing outlives its topic by much: both keys expire if no process refreshes them.
+        for key in self._keys(topic):
+            pipe.expire(key, int(_ttl() * 4) + 1)
 
     async def put(self, topic: str, key: str, entry: Entry) -> None:
-        pipe = self.redis.pipeline()
-        pipe.hset(self._key(topic), key, json.dumps(entry))
-        # The hash outlives no topic by much: it expires if no process refreshes it.
-        pipe.expire(self._key(topic), int(_ttl() * 4))
+        entries, times = self._keys(topic)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(entries, key, json.dumps({"user": entry["user"], "meta": entry["meta"]}))
+        pipe.zadd(times, {key: entry["ts"]})
+        self._expire(pipe, topic)
         await pipe.execute()
 
     async def delete(self, topic: str, key: str) -> Entry | None:
-        pipe = self.redis.pipeline()
-        pipe.hget(self._key(topic), key)
-        pipe.hdel(self._key(topic), key)
-        raw, deleted = await pipe.execute()
-        return json.loads(raw) if raw and deleted else None
+        entries, times = self._keys(topic)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hget(entries, key)
+        pipe.hdel(entries, key)
+        pipe.zscore(times, key)
+        pipe.zrem(times, key)
+        raw, deleted, ts, _ = await pipe.execute()
+        if not raw or not deleted:
+            return None  # another process removed it first, and announces it
+        return {**json.loads(raw), "ts": ts or 0.0}
 
     async def entries(self, topic: str) -> dict[str, Entry]:
-        raw = await self.redis.hgetall(self._key(topic))
-        return {k.decode(): json.loads(v) for k, v in raw.items()}
+        entries, times = self._keys(topic)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hgetall(entries)
+        pipe.zrange(times, 0, -1, withscores=True)
+        raw, scored = await pipe.execute()
+        stamps = {k.decode(): ts for k, ts in scored}
+        return {
+            k.decode(): {**json.loads(v), "ts": stamps.get(k.decode(), 0.0)} for k, v in raw.items()
+        }
 
     async def refresh(self, keys: list[tuple[str, str]], now: float) -> None:
         if not keys:
             return
-        pipe = self.redis.pipeline()
+        pipe = self.redis.pipeline(transaction=False)
         for topic, key in keys:
-            pipe.hget(self._key(topic), key)
-        current = await pipe.execute()
-        pipe = self.redis.pipeline()
-        for (topic, key), raw in zip(keys, current, strict=True):
-            if raw:
-                entry = json.loads(raw)
-                entry["ts"] = now
-                pipe.hset(self._key(topic), key, json.dumps(entry))
-                pipe.expire(self._key(topic), int(_ttl() * 4))
+            pipe.zadd(self._keys(topic)[1], {key: now}, xx=True)
+            self._expire(pipe, topic)
         await pipe.execute()
 
     async def close(self) -> None:

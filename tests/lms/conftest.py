@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import (
@@ -19,14 +18,6 @@ def _fast_passwords(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "lms.hashers.DemoUsernamePasswordHasher",
     ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """API throttle counters live in the cache, which outlives a test."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

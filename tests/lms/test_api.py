@@ -1,7 +1,6 @@
 """The catalog REST API: token login, /api/me/, courses, enrolling."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
@@ -82,7 +81,6 @@ def test_token_endpoint_is_rate_limited_with_retry_after(student, monkeypatch):
     # Throttle rates are read once at import; lower the login rate for this test.
     rates = dict(ScopedRateThrottle.THROTTLE_RATES, login="3/min")
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
-    cache.clear()
     client = APIClient()
     body = {"username": student.username, "password": "wrong"}
     statuses = [client.post("/api/auth/token/", body, format="json") for _ in range(4)]
