@@ -5,7 +5,7 @@ SECTIONS = {
     "lessons": "catalog",
     "leaderboard": "leaderboard",
     "messages": "messages",
-    "threads": "messages",
+    "threads": "catalog",
     "notifications": "notifications",
 }
 

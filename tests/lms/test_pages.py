@@ -351,6 +351,12 @@ def test_course_page_shows_continue_and_progress_when_enrolled(student, course, 
     assert f'<span data-course-progress-label="{course.id}">25%</span>' in html
     assert f'href="/lessons/{first_lesson.id}/"' in html
     assert f'class="lesson-item is-completed" data-lesson-id="{first_lesson.id}"' in html
+    assert f'href="/courses/{course.id}/discussions/"' in html
+
+
+def test_course_discussions_are_linked_for_members_only(student, course, client_for):
+    html = text_of(client_for(student).get(course.get_absolute_url()))
+    assert f"/courses/{course.id}/discussions/" not in html
 
 
 def test_course_page_for_visitor_asks_to_log_in(course):
