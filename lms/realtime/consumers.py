@@ -52,6 +52,7 @@ class TopicState:
     pending: list[tuple[int, str, float | None]] = field(default_factory=list)
     tracked: bool = False
     typed_at: float = 0.0
+    lag_target: int = 0  # a committed id seen missing at the last check (see behind())
 
 
 @database_sync_to_async
@@ -244,6 +245,34 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if state.ready and not state.busy:
             state.busy = True
             asyncio.ensure_future(self._catch_up(topic, state))
+
+    async def behind(self, topic: str, last_committed: int) -> None:
+        """Called by the hub's periodic check with the topic's last committed id.
+
+        Live events normally arrive within milliseconds; an id still missing one
+        check later was lost on the way, and is read from the database.
+        """
+        state = self.topics.get(topic)
+        if state is None or not state.persistent or not state.ready or self.closed:
+            return
+        if state.last_id >= last_committed:
+            state.lag_target = 0
+            return
+        if not state.lag_target or state.last_id >= state.lag_target or state.busy:
+            state.lag_target = last_committed
+            return
+        state.lag_target = 0
+        state.busy = True
+        try:
+            for seq, frame in await replay.between(topic, state.last_id, last_committed + 1):
+                if seq == state.last_id + 1:
+                    state.last_id = seq
+                    await self._send_text(frame)
+        finally:
+            state.busy = False
+        if state.pending and self.topics.get(topic) is state:
+            state.busy = True
+            await self._catch_up(topic, state)
 
     async def control(self, message: dict) -> None:
         if message.get("action") == "disconnect":

@@ -15,11 +15,13 @@ import time
 from collections import defaultdict
 from typing import Protocol
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from lms.realtime import metrics
 from lms.realtime.events import control_group, group_for
+from lms.realtime.models import TopicCounter
 
 logger = logging.getLogger(__name__)
 
@@ -149,12 +151,35 @@ class Hub:
                     await self.layer.group_add(control_group(), self.channel)
                     for topic in list(self._in_group):
                         await self.layer.group_add(group_for(topic), self.channel)
+                await self._check_behind()
                 for callback in list(self.maintenance_callbacks):
                     await callback()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("realtime maintenance failed")
+
+    async def _check_behind(self) -> None:
+        """Safety net for sends the channel layer lost (a Redis restart, say).
+
+        Events are stored before they are sent, so a socket that has fallen
+        behind its topic's last committed id can read what it missed. One
+        query per round for all the topics this process holds.
+        """
+        topics = [topic for topic, subscribers in self.subscribers.items() if subscribers]
+        if not topics:
+            return
+        last_ids = await _last_ids(topics)
+        for topic, last_id in last_ids.items():
+            for subscriber in list(self.subscribers.get(topic, ())):
+                behind = getattr(subscriber, "behind", None)
+                if behind is not None:
+                    await behind(topic, last_id)
+
+
+@database_sync_to_async
+def _last_ids(topics: list[str]) -> dict[str, int]:
+    return dict(TopicCounter.objects.filter(topic__in=topics).values_list("topic", "last_id"))
 
 
 _hubs: dict[int, tuple[asyncio.AbstractEventLoop, Hub]] = {}

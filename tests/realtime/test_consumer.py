@@ -333,3 +333,28 @@ async def test_many_sockets_of_one_user_each_receive_every_event_once():
         for ws in (a, b):
             assert [e["id"] for e in await ws.events(5)] == [1, 2, 3, 4, 5]
             await ws.assert_silent()
+
+
+async def test_event_whose_send_was_lost_arrives_from_storage(settings):
+    """A send the channel layer dropped (Redis restarting, say) still reaches the socket."""
+    settings.REALTIME_PRESENCE_TTL = 1.5  # the hub checks every half second
+    user = await make_user()
+    topic = f"probe:{user.pk}"
+
+    @database_sync_to_async
+    def store_without_sending():
+        from lms.realtime.events import _next_seq
+        from lms.realtime.models import Event
+
+        with transaction.atomic():
+            seq = _next_seq(topic)
+            Event.objects.create(topic=topic, seq=seq, event="probe.happened", data={"lost": 1})
+
+    async with ws_connect(user) as ws:
+        await ws.join(topic)
+        await store_without_sending()
+        event = await ws.next_event(timeout=5)
+        assert (event["id"], event["data"]) == (1, {"lost": 1})
+        await emit(topic, after=1)
+        assert (await ws.next_event())["id"] == 2
+        await ws.assert_silent()
