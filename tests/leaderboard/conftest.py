@@ -13,6 +13,7 @@ from leaderboard import broadcasts
 from lms.models import Course, Lesson, User
 from progress.models import Certificate, Enrollment, LearningStats, LessonActivity
 from progress.signals import learning_changed
+from tests.e2e.servers import daphne_servers  # noqa: F401  (fixture of the multi-process tests)
 
 
 @pytest.fixture(autouse=True)

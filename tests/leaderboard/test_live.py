@@ -7,7 +7,6 @@ import time
 
 import pytest
 from channels.db import database_sync_to_async
-from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 
 from leaderboard import broadcasts
@@ -141,10 +140,7 @@ async def test_frames_on_one_board_are_at_least_a_second_apart():
     assert min(gaps) >= 0.9, gaps
 
 
-async def test_no_frame_when_the_top_does_not_change(monkeypatch):
-    # The last-sent marker lives in the cache; other suites clear a shared Redis cache
-    # while they run, so this test keeps its own.
-    monkeypatch.setattr(broadcasts, "cache", LocMemCache("leaderboard-live-test", {}))
+async def test_no_frame_when_the_top_does_not_change():
     students = await make_students(12)
     for n, student in enumerate(students):
         await database_sync_to_async(set_stats)(student, minutes=100 + n)
