@@ -225,26 +225,26 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     # Frames out (called by the hub)
 
-    async def deliver(self, topic: str, seq: int | None, frame: str, ts: float | None) -> None:
+    async def deliver(self, topic: str, seq: int | None, frame: str, ts: float | None) -> int:
+        """Called by the hub for each event of a joined topic; 1 if written now, else 0."""
         state = self.topics.get(topic)
         if state is None or self.closed:
-            return
+            return 0
         if seq is None:
             await self._send_text(frame)
-            record_delivery(ts)
-            return
+            return 1
         if state.ready and not state.busy:
             if seq <= state.last_id:
-                return
+                return 0
             if seq == state.last_id + 1:
                 state.last_id = seq
                 await self._send_text(frame)
-                record_delivery(ts)
-                return
+                return 1
         state.pending.append((seq, frame, ts))
         if state.ready and not state.busy:
             state.busy = True
             asyncio.ensure_future(self._catch_up(topic, state))
+        return 0
 
     async def behind(self, topic: str, last_committed: int) -> None:
         """Called by the hub's periodic check with the topic's last committed id.
@@ -370,7 +370,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if self.closed:
             return
         try:
-            await self.send(text_data=text)
+            # Straight to the server: the frame is already JSON text.
+            await self.base_send({"type": "websocket.send", "text": text})
         except Exception:
             # The peer went away mid-send; disconnect() cleans up.
             self.closed = True

@@ -35,7 +35,8 @@ def maintenance_interval() -> float:
 
 
 class Subscriber(Protocol):
-    async def deliver(self, topic: str, seq: int | None, frame: str, ts: float | None) -> None: ...
+    async def deliver(self, topic: str, seq: int | None, frame: str, ts: float | None) -> int:
+        """Hand over one event; how many frames were written to sockets now."""
 
     async def control(self, message: dict) -> None: ...
 
@@ -131,8 +132,12 @@ class Hub:
         if not subscribers:
             return
         seq, frame, ts = message.get("id"), message["frame"], message.get("ts")
+        delivered = 0
         for subscriber in list(subscribers):
-            await subscriber.deliver(topic, seq, frame, ts)
+            delivered += await subscriber.deliver(topic, seq, frame, ts)
+        if delivered:
+            # Once per event: the latency is that of the last local socket written.
+            record_delivery(ts, delivered)
 
     async def _dispatch_control(self, message: dict) -> None:
         user_ids = message.get("user_ids")

@@ -123,12 +123,13 @@ class _Waiter:
         self.woken = asyncio.Event()
         self.transient: list[dict] = []
 
-    async def deliver(self, topic: str, seq: int | None, frame: str, ts: float | None) -> None:
+    async def deliver(self, topic: str, seq: int | None, frame: str, ts: float | None) -> int:
         if seq is None:
             transient = json.loads(frame)
             if transient.get("op") == "event":
                 self.transient.append(transient)
         self.woken.set()
+        return 0
 
 
 @csrf_exempt
