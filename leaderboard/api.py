@@ -1,3 +1,4 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
@@ -7,6 +8,7 @@ from leaderboard.serializers import LeaderboardQuerySerializer, LeaderboardSeria
 from leaderboard.services import leaderboard_viewer_board
 from leaderboard.topics import leaderboard_course_authorize
 from lms.models import Course
+from lms.serializers import ErrorSerializer, api_errors
 
 
 def course_board_or_error(*, user, course_id: int) -> None:
@@ -36,9 +38,10 @@ class LeaderboardView(APIView):
         parameters=[LeaderboardQuerySerializer],
         responses={
             200: LeaderboardSerializer,
-            400: OpenApiResponse(description="A parameter is not a valid number."),
-            403: OpenApiResponse(description="Not a member of that course."),
-            404: OpenApiResponse(description="No such (visible) course."),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="A parameter is not valid."),
+            403: OpenApiResponse(ErrorSerializer, description="Not a member of that course."),
+            404: OpenApiResponse(ErrorSerializer, description="No such (visible) course."),
+            **api_errors(401),
         },
     )
     def get(self, request):

@@ -50,5 +50,6 @@ def leaderboard_page(request, course_id: int | None = None):
             "me_outside_top": me is not None and me["rank"] > len(board["entries"]),
             "topic": board_topic(course_id),
             "limit": limit,
+            "nav_section": "leaderboard",  # also under /courses/<id>/leaderboard/
         },
     )

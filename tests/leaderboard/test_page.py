@@ -62,6 +62,7 @@ def test_course_page_and_selector(signed_in):
         assert f'<option value="{course.pk}" selected>Rust for Ravens</option>' in html
         assert "Not Mine" not in html
         assert 'Your rank: <strong data-field="rank">1</strong>' in html
+        assert '<a href="/leaderboard/" aria-current="page">' in html
     assert client.get(f"/courses/{other.pk}/leaderboard/").status_code == 403
 
 
