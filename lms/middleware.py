@@ -1,8 +1,15 @@
 """Middleware of the project."""
 
+import logging
+
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
+from django.db import utils as db_utils
+from django.http import HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+logger = logging.getLogger(__name__)
 
 
 class StaticFilesMiddleware:
@@ -49,3 +56,64 @@ class StaticFilesMiddleware:
             if response is not None:
                 return response
         return await self.get_response(request)
+
+
+DATABASE_UNAVAILABLE = "The database is unavailable; retry shortly."
+DATABASE_RETRY_AFTER_SECONDS = 5
+# Server answers that mean "going away or not accepting you now": class 08 (connection
+# exceptions), administrator/crash shutdown, starting up, too many connections.
+UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+# SQLite: busy, locked, I/O error, cannot open the file.
+UNAVAILABLE_SQLITE_CODES = {5, 6, 10, 14}
+UNAVAILABLE_PAGE = (
+    '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
+    "<title>Service unavailable</title></head>\n<body>\n"
+    "<h1>Service unavailable</h1>\n<p>" + DATABASE_UNAVAILABLE + "</p>\n</body>\n</html>\n"
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now, rather than a bug or a conflict.
+
+    A deadlock, a serialization failure or a missing table is also an OperationalError;
+    those stay server errors.
+    """
+    if isinstance(exc, db_utils.InterfaceError):
+        return True  # the connection is closed or lost
+    if not isinstance(exc, db_utils.OperationalError):
+        return False
+    cause = exc.__cause__
+    sqlite_code = getattr(cause, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in UNAVAILABLE_SQLITE_CODES
+    if not hasattr(cause, "sqlstate"):
+        return False
+    # psycopg: no SQL state means the client never got an answer (refused, reset, lost).
+    sqlstate = cause.sqlstate
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES
+
+
+def database_unavailable_response(request) -> HttpResponse:
+    """503 with Retry-After: JSON under /api/, a plain page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503)
+    else:
+        response = HttpResponse(UNAVAILABLE_PAGE, status=503, content_type="text/html")
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware(MiddlewareMixin):
+    """A database outage answers 503 "retry shortly", never a 500 with a traceback.
+
+    Views, their templates and DRF's authentication all run inside the view, so
+    `process_exception` sees the error. Nothing else is kept: the next request
+    opens a new connection, so service resumes by itself when the database is back.
+    """
+
+    def process_exception(self, request, exception):
+        if not database_unavailable(exception):
+            return None
+        logger.warning("database unavailable for %s: %s", request.path, exception)
+        return database_unavailable_response(request)
