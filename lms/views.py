@@ -61,7 +61,8 @@ def signup(request):
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.display_name}! Pick a course to get started.")
-        return redirect("catalog")
+        # The dashboard is home: its empty state leads a new student to the catalog.
+        return redirect("dashboard")
     return render(request, "lms/signup.html", {"form": form})
 
 

@@ -127,6 +127,19 @@ def test_signup_creates_a_student_and_signs_them_in(db):
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
+def test_signup_lands_on_the_dashboard_with_a_welcome_and_the_way_to_the_catalog(db):
+    response = Client().post(
+        reverse("signup"),
+        {"username": "lander", "password1": "another-pass-99", "password2": "another-pass-99"},
+        follow=True,
+    )
+    assert response.redirect_chain == [(reverse("dashboard"), 302)]
+    html = text_of(response)
+    assert "Welcome, lander! Pick a course to get started." in html
+    assert "not enrolled in any course yet" in html
+    assert 'href="/courses/"' in html
+
+
 def test_signup_with_only_username_and_passwords_works(db):
     response = Client().post(
         reverse("signup"),
