@@ -115,6 +115,9 @@
       opened = true;
       failures = 0;
       stopPolling();
+      subscriptions.forEach(function (sub) {
+        sub.polled = false;
+      });
       setState("live");
       subscriptions.forEach(function (sub, topic) {
         join(topic, sub);
@@ -264,7 +267,7 @@
       let fresh = false;
       subscriptions.forEach(function (sub, topic) {
         topics[topic] = sub.lastId;
-        if (sub.lastId === null) fresh = true;
+        if (!sub.polled) fresh = true;
       });
       pollController = new AbortController();
       try {
@@ -292,15 +295,18 @@
           }
         });
         result.events.forEach(deliverEvent);
-        Object.keys(result.last_ids || {}).forEach(function (topic) {
+        Object.keys(topics).forEach(function (topic) {
           const sub = subscriptions.get(topic);
-          if (sub && sub.lastId === null) {
-            // First answer for this topic: from here on nothing is missed, as after a join.
+          if (!sub || sub.polled) return;
+          // First answer for this topic: from here on nothing is missed, as after a join.
+          // Live-only topics (leaderboards) have no ids; they are simply followed from now.
+          sub.polled = true;
+          if (sub.lastId === null && result.last_ids && topic in result.last_ids) {
             sub.lastId = result.last_ids[topic];
-            sub.joined = true;
-            sub.joinData = { last_id: sub.lastId, polling: true };
-            call(sub, "joined", sub.joinData);
           }
+          sub.joined = true;
+          sub.joinData = { last_id: sub.lastId, polling: true };
+          call(sub, "joined", sub.joinData);
         });
         delay = 0;
       } catch (err) {
