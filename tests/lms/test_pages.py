@@ -49,6 +49,18 @@ def test_signed_in_page_carries_user_id_status_indicator_and_realtime_client(stu
     ), "no external resources in the head"
 
 
+def test_pages_name_their_icon_and_favicon_ico_leads_to_it(db):
+    # Without one, every page load logs a 404 for /favicon.ico in the browser console.
+    html = text_of(Client().get(reverse("login")))
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in html
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"
+    icon = Client().get("/static/img/favicon.svg")
+    assert icon.status_code == 200
+    assert icon["Content-Type"] == "image/svg+xml"
+
+
 def test_anonymous_page_has_no_user_id_and_no_realtime_client(db):
     html = text_of(Client().get(reverse("login")))
     assert "data-user-id" not in html
@@ -365,6 +377,7 @@ def test_course_page_shows_continue_and_progress_when_enrolled(student, course, 
     assert f'href="/lessons/{first_lesson.id}/"' in html
     assert f'class="lesson-item is-completed" data-lesson-id="{first_lesson.id}"' in html
     assert f'href="/courses/{course.id}/discussions/"' in html
+    assert f'href="/courses/{course.id}/leaderboard/"' in html
 
 
 def test_course_discussions_are_linked_for_members_only(student, course, client_for):

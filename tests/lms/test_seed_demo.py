@@ -104,6 +104,10 @@ def test_seed_students_adds_enrolled_students_who_can_log_in():
     assert set(students.values_list("role", flat=True)) == {"student"}
     assert Enrollment.objects.filter(course=first, user__in=students).count() == 50
     assert "50 created" in output and " s." in output
+    # Bulk-created students are on the boards straight away.
+    from leaderboard.selectors import leaderboard_rank
+
+    assert leaderboard_rank(user=students.get(username="student50")) is not None
 
     client = Client()
     assert client.login(username="student37", password="student37")

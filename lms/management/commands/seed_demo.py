@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -157,8 +159,11 @@ class Command(BaseCommand):
                     new_enrollments, batch_size=BATCH_SIZE, ignore_conflicts=True
                 )
                 created_enrollments += len(new_enrollments)
+        # Bulk inserts send no signals: bring the leaderboards up to date in bulk too.
+        call_command("rebuild_leaderboard", stdout=io.StringIO())
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Students student1..student{count} (password = username): {created_users} created, "
-            f"{created_enrollments} enrolled in {course.title}, in {elapsed:.1f} s."
+            f"{created_enrollments} enrolled in {course.title}, leaderboards rebuilt, "
+            f"in {elapsed:.1f} s."
         )
