@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from lms import views
@@ -20,6 +22,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("healthz", views.healthz, name="healthz"),
+    # Pages without the base layout (admin, API docs): browsers ask for /favicon.ico.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("metrics", realtime_views.metrics_endpoint, name="metrics"),
     path("", include("lms.page_urls")),
     path("", include("progress.urls")),
