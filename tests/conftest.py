@@ -14,6 +14,7 @@ from channels.layers import channel_layers
 from django.db import connection
 from rest_framework.test import APIClient
 
+from tests.e2e.browser import browser  # noqa: F401  (a real Chromium for any test folder)
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -6,37 +6,15 @@ first course, admin edits it.
 
 import pytest
 
-from tests.lms.servers import daphne, manage, server_env
+from tests.lms.servers import seeded_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    env = server_env(tmp_path_factory.mktemp("live") / "live.sqlite3")
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
-    with daphne(env) as base_url:
+    with seeded_site(tmp_path_factory.mktemp("site")) as base_url:
         yield base_url
-
-
-@pytest.fixture
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def sign_in(browser, site, username):

@@ -6,7 +6,7 @@ import pytest
 from django.db import close_old_connections, transaction
 
 from lms.realtime.events import publish
-from tests.e2e.browser import browser, signed_in_context  # noqa: F401
+from tests.e2e.browser import signed_in_context
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -53,7 +53,7 @@ def received_ids(page):
     return page.evaluate("window.__frames.map(f => f.id)")
 
 
-def test_page_goes_live_and_receives_events_in_order(daphne_servers, browser):  # noqa: F811
+def test_page_goes_live_and_receives_events_in_order(daphne_servers, browser):
     from playwright.sync_api import expect
 
     (server,) = daphne_servers(1)
@@ -73,7 +73,7 @@ def test_page_goes_live_and_receives_events_in_order(daphne_servers, browser):  
     context.close()
 
 
-def test_blocked_websocket_falls_back_to_polling_then_returns(daphne_servers, browser):  # noqa: F811
+def test_blocked_websocket_falls_back_to_polling_then_returns(daphne_servers, browser):
     from playwright.sync_api import expect
 
     (server,) = daphne_servers(1)

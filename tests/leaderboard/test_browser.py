@@ -10,18 +10,10 @@ import urllib.request
 
 import pytest
 
-from tests.lms.servers import daphne, manage, server_env
+from tests.lms.servers import seeded_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HOSTILE = "<img src=x onerror=alert(1)>"
 CREATE_MALLORY = f"""
 from lms.models import User
@@ -31,22 +23,8 @@ user = User.objects.create_user("mallory", password="mallory", first_name={HOSTI
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    env = server_env(tmp_path_factory.mktemp("leaderboard") / "board.sqlite3")
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
-    manage(env, "shell", "-c", CREATE_MALLORY)
-    with daphne(env) as base_url:
+    with seeded_site(tmp_path_factory.mktemp("site"), CREATE_MALLORY) as base_url:
         yield base_url
-
-
-@pytest.fixture
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def api(site: str, path: str, body: dict, token: str | None = None) -> dict:

@@ -91,3 +91,18 @@ def daphne(env: dict[str, str]) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.contextmanager
+def seeded_site(directory: Path, *shell_snippets: str) -> Iterator[str]:
+    """A Daphne over a fresh SQLite file with migrations, seed_demo and any extra data.
+
+    Yields the base URL; each snippet runs in `manage.py shell -c`.
+    """
+    env = server_env(directory / "site.sqlite3")
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    for snippet in shell_snippets:
+        manage(env, "shell", "-c", snippet)
+    with daphne(env) as base_url:
+        yield base_url

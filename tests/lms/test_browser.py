@@ -2,40 +2,23 @@
 
 import pytest
 
-from tests.lms.servers import daphne, manage, server_env
+from tests.lms.servers import seeded_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory):
-    env = server_env(tmp_path_factory.mktemp("site") / "demo.sqlite3")
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
-    with daphne(env) as base_url:
+    with seeded_site(tmp_path_factory.mktemp("site")) as base_url:
         yield base_url
 
 
 @pytest.fixture
-def page(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(browser):
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def test_alice_logs_in_sees_her_course_and_opens_it(demo_site, page):
