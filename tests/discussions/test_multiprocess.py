@@ -2,55 +2,16 @@
 
 import asyncio
 import json
-import time
 from urllib.request import Request, urlopen
 
 import pytest
-import websockets
 from rest_framework.authtoken.models import Token
 
 from tests.discussions.factories import ThreadFactory
+from tests.e2e.servers import LiveSocket
 from tests.factories import CourseFactory, EnrollmentFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-class Socket:
-    def __init__(self, ws):
-        self.ws = ws
-        self.ref = 0
-        self.backlog: list[dict] = []
-
-    @classmethod
-    async def open(cls, server, key: str) -> "Socket":
-        return cls(
-            await websockets.connect(
-                server.ws_url, additional_headers={"Authorization": f"Token {key}"}
-            )
-        )
-
-    async def request(self, **frame) -> dict:
-        self.ref += 1
-        ref = str(self.ref)
-        await self.ws.send(json.dumps({**frame, "ref": ref}))
-        return await self.until(lambda f: f.get("op") == "reply" and f.get("ref") == ref)
-
-    async def until(self, predicate, timeout: float = 20) -> dict:
-        for index, frame in enumerate(self.backlog):
-            if predicate(frame):
-                return self.backlog.pop(index)
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no matching frame; last frames {self.backlog[-5:]}")
-            try:
-                frame = json.loads(await asyncio.wait_for(self.ws.recv(), remaining))
-            except TimeoutError:
-                raise TimeoutError(f"no matching frame; last frames {self.backlog[-5:]}") from None
-            if predicate(frame):
-                return frame
-            self.backlog.append(frame)
 
 
 def api_post(url: str, key: str, body: dict) -> tuple[int, dict]:
@@ -77,8 +38,8 @@ def test_presence_typing_and_messages_cross_processes(daphne_servers):
         return lambda f: f.get("op") == "presence" and str(user.pk) in f.get(key, {})
 
     async def scenario():
-        on_a = await Socket.open(a, alice_key)
-        on_b = await Socket.open(b, bob_key)
+        on_a = await LiveSocket.open(a, alice_key)
+        on_b = await LiveSocket.open(b, bob_key)
         try:
             assert (await on_a.request(op="join", topic=topic))["ok"]
             await on_a.request(op="track", topic=topic, meta={"status": "active"})

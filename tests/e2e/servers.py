@@ -13,7 +13,9 @@ reach their sockets.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -143,3 +145,51 @@ def daphne_servers(postgres, transactional_db, redis_url, tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+class LiveSocket:
+    """A websocket client of a real server, speaking the /ws/ protocol."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.ref = 0
+        self.backlog: list[dict] = []
+
+    @classmethod
+    async def open(cls, server: Server, key: str) -> LiveSocket:
+        import websockets
+
+        ws = await websockets.connect(
+            server.ws_url, additional_headers={"Authorization": f"Token {key}"}
+        )
+        return cls(ws)
+
+    async def request(self, **frame) -> dict:
+        self.ref += 1
+        ref = str(self.ref)
+        await self.ws.send(json.dumps({**frame, "ref": ref}))
+        return await self.until(lambda f: f.get("op") == "reply" and f.get("ref") == ref)
+
+    async def until(self, predicate, timeout: float = 20) -> dict:
+        """The first frame matching `predicate`; the others stay queued."""
+        for index, frame in enumerate(self.backlog):
+            if predicate(frame):
+                return self.backlog.pop(index)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no matching frame; last frames {self.backlog[-5:]}")
+            try:
+                frame = json.loads(await asyncio.wait_for(self.ws.recv(), remaining))
+            except TimeoutError:
+                raise TimeoutError(f"no matching frame; last frames {self.backlog[-5:]}") from None
+            if predicate(frame):
+                return frame
+            self.backlog.append(frame)
+
+    async def event_ids(self, count: int, timeout: float = 30) -> list[int]:
+        return [
+            (await self.until(lambda f: f.get("op") == "event", timeout))["id"]
+            for _ in range(count)
+        ]

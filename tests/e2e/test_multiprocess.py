@@ -13,6 +13,7 @@ from django.db import close_old_connections, transaction
 from rest_framework.authtoken.models import Token
 
 from lms.realtime.events import publish
+from tests.e2e.servers import LiveSocket
 from tests.factories import StaffFactory, UserFactory
 from tests.realtime import probe  # noqa: F401
 
@@ -22,49 +23,6 @@ PROBE_APP = "tests.e2e.probe_asgi:application"
 
 def token_for(user) -> str:
     return Token.objects.get_or_create(user=user)[0].key
-
-
-class Client:
-    """A websocket client on a real server, in the test's own event loop."""
-
-    def __init__(self, ws):
-        self.ws = ws
-        self.ref = 0
-        self.backlog: list[dict] = []
-
-    @classmethod
-    async def open(cls, server, key: str):
-        ws = await websockets.connect(
-            server.ws_url, additional_headers={"Authorization": f"Token {key}"}
-        )
-        return cls(ws)
-
-    async def request(self, **frame) -> dict:
-        self.ref += 1
-        ref = str(self.ref)
-        await self.ws.send(json.dumps({**frame, "ref": ref}))
-        return await self.until(lambda f: f.get("op") == "reply" and f.get("ref") == ref)
-
-    async def until(self, predicate, timeout: float = 10) -> dict:
-        for index, frame in enumerate(self.backlog):
-            if predicate(frame):
-                return self.backlog.pop(index)
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no matching frame; backlog {self.backlog[-5:]}")
-            frame = json.loads(await asyncio.wait_for(self.ws.recv(), remaining))
-            if predicate(frame):
-                return frame
-            self.backlog.append(frame)
-
-    async def event_ids(self, count: int, timeout: float = 30) -> list[int]:
-        ids = []
-        for _ in range(count):
-            frame = await self.until(lambda f: f.get("op") == "event", timeout)
-            ids.append(frame["id"])
-        return ids
 
 
 def http_post(url: str, body: dict) -> dict:
@@ -79,7 +37,7 @@ def test_event_caused_through_one_process_reaches_a_socket_on_another(daphne_ser
     key = token_for(user)
 
     async def scenario():
-        client = await Client.open(b, key)
+        client = await LiveSocket.open(b, key)
         try:
             assert (await client.request(op="join", topic=f"probe:{user.pk}"))["ok"]
             await asyncio.to_thread(http_post, f"{a.url}/probe/publish/{user.pk}/", {"via": "A"})
@@ -127,8 +85,8 @@ def test_presence_is_shared_and_cleared_when_a_client_dies(daphne_servers):
     topic = f"probe:{owner.pk}"
 
     async def scenario():
-        on_a = await Client.open(a, owner_key)
-        on_b = await Client.open(b, staff_key)
+        on_a = await LiveSocket.open(a, owner_key)
+        on_b = await LiveSocket.open(b, staff_key)
         try:
             await on_a.request(op="join", topic=topic)
             await on_b.request(op="join", topic=topic)
@@ -154,8 +112,8 @@ def test_presence_of_a_killed_process_expires_within_its_ttl(daphne_servers):
     topic = f"probe:{owner.pk}"
 
     async def scenario():
-        on_a = await Client.open(a, owner_key)
-        on_b = await Client.open(b, staff_key)
+        on_a = await LiveSocket.open(a, owner_key)
+        on_b = await LiveSocket.open(b, staff_key)
         try:
             await on_a.request(op="join", topic=topic)
             await on_b.request(op="join", topic=topic)
@@ -200,16 +158,16 @@ def test_concurrent_writers_reach_live_and_reconnecting_clients_in_order_once(da
     ]
 
     async def scenario():
-        live = await Client.open(a, key)
+        live = await LiveSocket.open(a, key)
         await live.request(op="join", topic=topic)
-        reconnecting = await Client.open(b, key)
+        reconnecting = await LiveSocket.open(b, key)
         await reconnecting.request(op="join", topic=topic)
         for thread in threads:
             thread.start()
         # The second client reads a quarter, drops its connection mid-stream, comes back.
         seen = await reconnecting.event_ids(total // 4)
         await reconnecting.ws.close()
-        reconnecting = await Client.open(b, key)
+        reconnecting = await LiveSocket.open(b, key)
         await reconnecting.request(op="join", topic=topic, since=seen[-1])
         seen += await reconnecting.event_ids(total - len(seen))
         live_ids = await live.event_ids(total)
@@ -232,7 +190,7 @@ def test_oversized_and_malformed_frames_over_real_daphne_keep_the_socket_open(da
     key = token_for(UserFactory())
 
     async def scenario():
-        client = await Client.open(server, key)
+        client = await LiveSocket.open(server, key)
         try:
             for frame in ("x" * (70 * 1024), "{not json", json.dumps({"op": "fly"})):
                 await client.ws.send(frame)
