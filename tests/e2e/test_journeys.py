@@ -68,7 +68,7 @@ class BrowserProblems:
 
 
 class Watcher:
-    """Records that a page that should only follow live events never navigated."""
+    """A page that should only follow live events: records any navigation of it."""
 
     def __init__(self, page) -> None:
         self.page = page
@@ -86,6 +86,8 @@ class Watcher:
 
 
 class Shots:
+    """Numbered screenshots of a journey's key moments, in test-artifacts/journeys/."""
+
     def __init__(self, journey: str) -> None:
         self.prefix = journey
         self.count = 0
@@ -108,10 +110,10 @@ def assert_servers_clean(servers) -> None:
 
 
 def committed(write):
-    """Run `write` in a worker thread and return its result.
+    """Run `write` in a worker thread, as a request would, and return its result.
 
-    Playwright's event loop holds the test thread, from which publish() cannot send
-    (it does so on commit); a request thread of the servers would be a worker thread too.
+    Playwright's event loop holds the test thread, and publish() cannot send its events
+    on commit from a thread that runs an event loop.
     """
 
     def run():
