@@ -12,7 +12,12 @@ from contextlib import contextmanager
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,6 +38,10 @@ from discussions.serializers import (
     ThreadUpdateSerializer,
 )
 from lms.models import Course, User
+from lms.serializers import api_errors, api_path_id
+
+THREAD_ID = api_path_id("thread_id", "The thread.")
+MESSAGE_ID = api_path_id("message_id", "The message in that thread.")
 
 
 @contextmanager
@@ -50,6 +59,9 @@ def service_errors():
         raise throttled from exc
 
 
+MAX_ID = 2**63 - 1
+
+
 def _query_int(request, name: str, *, required: bool = False) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
@@ -57,9 +69,13 @@ def _query_int(request, name: str, *, required: bool = False) -> int | None:
             raise exceptions.ValidationError({name: ["This query parameter is required."]})
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise exceptions.ValidationError({name: ["A valid integer is required."]}) from None
+        value = None
+    # An id past 64 bits names no row, and some databases cannot even compare it.
+    if value is None or abs(value) > MAX_ID:
+        raise exceptions.ValidationError({name: ["A valid integer is required."]})
+    return value
 
 
 def _visible_thread(request, thread_id) -> DiscussionThread:
@@ -87,12 +103,16 @@ class ThreadListView(generics.ListAPIView):
         return selectors.threads_list(user=self.request.user, course_id=course_id)
 
     @extend_schema(
-        parameters=[OpenApiParameter("course", int, description="Only this course's threads.")]
+        parameters=[OpenApiParameter("course", int, description="Only this course's threads.")],
+        responses={200: ThreadSerializer, **api_errors(400, 401, 404)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=ThreadCreateSerializer, responses={201: ThreadSerializer})
+    @extend_schema(
+        request=ThreadCreateSerializer,
+        responses={201: ThreadSerializer, **api_errors(400, 401, 403)},
+    )
     def post(self, request):
         """Open a thread. An unknown course is a 400; a course I am not part of is a 403."""
         body = ThreadCreateSerializer(data=request.data)
@@ -107,14 +127,18 @@ class ThreadListView(generics.ListAPIView):
         return Response(ThreadSerializer(thread).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(parameters=[THREAD_ID])
 class ThreadDetailView(APIView):
     serializer_class = ThreadSerializer
 
-    @extend_schema(responses=ThreadSerializer)
+    @extend_schema(responses={200: ThreadSerializer, **api_errors(401, 404)})
     def get(self, request, thread_id: int):
         return Response(ThreadSerializer(_visible_thread(request, thread_id)).data)
 
-    @extend_schema(request=ThreadUpdateSerializer, responses=ThreadSerializer)
+    @extend_schema(
+        request=ThreadUpdateSerializer,
+        responses={200: ThreadSerializer, **api_errors(400, 401, 403, 404)},
+    )
     def patch(self, request, thread_id: int):
         """Rename, close (`is_active: false`) or reopen: the creator, the instructor, staff."""
         thread = _visible_thread(request, thread_id)
@@ -131,6 +155,10 @@ class ThreadDetailView(APIView):
         return Response(ThreadSerializer(thread).data)
 
 
+@extend_schema(parameters=[THREAD_ID])
+@extend_schema_view(
+    get=extend_schema(responses={200: ThreadMessageSerializer, **api_errors(400, 401, 404)})
+)
 class ThreadMessagesView(generics.ListAPIView):
     """A thread's messages: newest page first, oldest to newest within it; `next` is older."""
 
@@ -143,7 +171,10 @@ class ThreadMessagesView(generics.ListAPIView):
         thread = _visible_thread(self.request, self.kwargs["thread_id"])
         return selectors.thread_messages(thread=thread)
 
-    @extend_schema(request=ContentSerializer, responses={201: ThreadMessageSerializer})
+    @extend_schema(
+        request=ContentSerializer,
+        responses={201: ThreadMessageSerializer, **api_errors(400, 401, 403, 404, 429)},
+    )
     def post(self, request, thread_id: int):
         """Post `{"content"}`. Students may not post in a closed thread (403)."""
         thread = selectors.thread_find(thread_id=thread_id)
@@ -165,8 +196,9 @@ class ThreadMessagesView(generics.ListAPIView):
         return Response(ThreadMessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(parameters=[THREAD_ID, MESSAGE_ID])
 class ThreadMessageDetailView(APIView):
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, **api_errors(401, 403, 404)})
     def delete(self, request, thread_id: int, message_id: int):
         """Delete a message: staff, the instructor, or its author within the delete window."""
         thread = _visible_thread(request, thread_id)
@@ -178,6 +210,9 @@ class ThreadMessageDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: ConversationSerializer, **api_errors(401, 404)})
+)
 class ConversationListView(generics.ListAPIView):
     """My conversations, the most recent first, with the last message and my unread count."""
 
@@ -207,12 +242,16 @@ class DirectMessagesView(generics.ListAPIView):
         return selectors.conversation_messages(user=self.request.user, partner_id=partner_id)
 
     @extend_schema(
-        parameters=[OpenApiParameter("with", int, required=True, description="The other user.")]
+        parameters=[OpenApiParameter("with", int, required=True, description="The other user.")],
+        responses={200: DirectMessageSerializer, **api_errors(400, 401)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=DirectMessageCreateSerializer, responses={201: DirectMessageSerializer})
+    @extend_schema(
+        request=DirectMessageCreateSerializer,
+        responses={201: DirectMessageSerializer, **api_errors(400, 401, 403, 429)},
+    )
     def post(self, request):
         """Send `{"recipient", "content"}`. Unknown recipient: 400; not allowed: 403."""
         body = DirectMessageCreateSerializer(data=request.data)
@@ -228,14 +267,17 @@ class DirectMessagesView(generics.ListAPIView):
 class ConversationReadView(APIView):
     @extend_schema(
         request=ConversationReadSerializer,
-        responses=inline_serializer(
-            "ConversationRead",
-            {
-                "with": serializers.IntegerField(),
-                "ids": serializers.ListField(child=serializers.IntegerField()),
-                "unread_count": serializers.IntegerField(),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "ConversationRead",
+                {
+                    "with": serializers.IntegerField(),
+                    "ids": serializers.ListField(child=serializers.IntegerField()),
+                    "unread_count": serializers.IntegerField(),
+                },
+            ),
+            **api_errors(400, 401),
+        },
     )
     def post(self, request):
         """`{"with": user_id}`: mark what that user sent me read; returns the ids and my count."""
@@ -249,7 +291,10 @@ class ConversationReadView(APIView):
 
 class UnreadCountView(APIView):
     @extend_schema(
-        responses=inline_serializer("DmUnreadCount", {"count": serializers.IntegerField()})
+        responses={
+            200: inline_serializer("DmUnreadCount", {"count": serializers.IntegerField()}),
+            **api_errors(401),
+        }
     )
     def get(self, request):
         """How many direct messages sent to me I have not read."""

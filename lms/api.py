@@ -18,6 +18,7 @@ from lms.serializers import (
     MeSerializer,
     TokenRequestSerializer,
     TokenSerializer,
+    api_errors,
 )
 from progress.serializers import EnrollmentSerializer
 from progress.services import enrollment_create
@@ -35,7 +36,10 @@ class TokenView(APIView):
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
-            400: OpenApiResponse(description="Missing fields, or wrong username or password."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Missing fields, or wrong username or password."
+            ),
+            **api_errors(429),
         },
         auth=[],
     )
@@ -59,7 +63,7 @@ class TokenView(APIView):
 class MeView(APIView):
     """The signed-in user, with learning stats."""
 
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(responses={200: MeSerializer, **api_errors(401)})
     def get(self, request):
         return Response(MeSerializer(request.user).data)
 
@@ -87,11 +91,13 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             OpenApiParameter(
                 "search", OpenApiTypes.STR, description="Words in the title or description."
             )
-        ]
+        ],
+        responses={200: CourseSerializer, **api_errors(401, 404)},
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
+    @extend_schema(responses={200: CourseDetailSerializer, **api_errors(401, 404)})
     def retrieve(self, request, pk=None):
         course = selectors.course_with_content(course_id=self._course_id(pk))
         if course is None or not selectors.course_is_visible(user=request.user, course=course):
@@ -103,6 +109,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         responses={
             201: EnrollmentSerializer,
             200: OpenApiResponse(EnrollmentSerializer, description="Already enrolled."),
+            **api_errors(401, 404, 429),
         },
     )
     @action(

@@ -1,9 +1,10 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from lms.serializers import api_errors
 from notifications import services
 from notifications.models import Notification
 from notifications.selectors import notification_list, notification_unread_count
@@ -26,6 +27,9 @@ def unread_param(request) -> bool:
     raise ValidationError({"unread": "Use true or false."})
 
 
+@extend_schema_view(
+    retrieve=extend_schema(responses={200: NotificationSerializer, **api_errors(401, 404)}),
+)
 class NotificationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -43,17 +47,18 @@ class NotificationViewSet(
     @extend_schema(
         parameters=[
             OpenApiParameter("unread", bool, description="only unread notifications"),
-        ]
+        ],
+        responses={200: NotificationSerializer, **api_errors(400, 401, 404)},
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses=UnreadCountSerializer)
+    @extend_schema(responses={200: UnreadCountSerializer, **api_errors(401)})
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request):
         return Response({"count": notification_unread_count(user=request.user)})
 
-    @extend_schema(request=None, responses=NotificationSerializer)
+    @extend_schema(request=None, responses={200: NotificationSerializer, **api_errors(401, 404)})
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         try:
@@ -68,7 +73,7 @@ class NotificationViewSet(
             raise NotFound() from exc
         return Response(NotificationSerializer(notification).data)
 
-    @extend_schema(request=None, responses=MarkedReadSerializer)
+    @extend_schema(request=None, responses={200: MarkedReadSerializer, **api_errors(401)})
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         ids = services.notification_mark_all_read(user=request.user)

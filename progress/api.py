@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -8,6 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from lms.models import Lesson
+from lms.serializers import api_errors, api_path_id
 from progress import services
 from progress.models import Achievement, Certificate, Enrollment
 from progress.selectors import achievement_list, certificate_list
@@ -20,6 +21,8 @@ from progress.serializers import (
     LessonCompleteSerializer,
 )
 
+LESSON_ID = api_path_id("lesson_id", "The lesson.")
+
 
 def lesson_or_404(lesson_id: int) -> Lesson:
     return get_object_or_404(Lesson.objects.select_related("module__course"), pk=lesson_id)
@@ -29,6 +32,10 @@ def as_api_error(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: EnrollmentSerializer, **api_errors(400, 401, 404)}),
+    retrieve=extend_schema(responses={200: EnrollmentSerializer, **api_errors(401, 404)}),
+)
 class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """My enrollments; another user's id is a 404."""
 
@@ -41,6 +48,7 @@ class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Enrollment.objects.filter(user=self.request.user).order_by("-enrolled_at", "-id")
 
 
+@extend_schema(parameters=[LESSON_ID])
 class LessonCompleteView(APIView):
     """Complete a lesson (optionally with a score 0-100) and run the progress cascade.
 
@@ -52,7 +60,10 @@ class LessonCompleteView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "writes"
 
-    @extend_schema(request=LessonCompleteSerializer, responses=EnrollmentSerializer)
+    @extend_schema(
+        request=LessonCompleteSerializer,
+        responses={200: EnrollmentSerializer, **api_errors(400, 401, 403, 404, 429)},
+    )
     def post(self, request, lesson_id: int):
         lesson = lesson_or_404(lesson_id)
         params = LessonCompleteSerializer(data=request.data)
@@ -66,6 +77,7 @@ class LessonCompleteView(APIView):
         return Response(EnrollmentSerializer(enrollment).data)
 
 
+@extend_schema(parameters=[LESSON_ID])
 class LessonActivityView(APIView):
     """Report active seconds (1-300) spent on a lesson page.
 
@@ -76,7 +88,10 @@ class LessonActivityView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "writes"
 
-    @extend_schema(request=LessonActivitySerializer, responses=LessonActivityResultSerializer)
+    @extend_schema(
+        request=LessonActivitySerializer,
+        responses={200: LessonActivityResultSerializer, **api_errors(400, 401, 403, 404, 429)},
+    )
     def post(self, request, lesson_id: int):
         lesson = lesson_or_404(lesson_id)
         params = LessonActivitySerializer(data=request.data)
@@ -90,6 +105,10 @@ class LessonActivityView(APIView):
         return Response(LessonActivityResultSerializer(result).data)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: CertificateSerializer, **api_errors(401, 404)}),
+    retrieve=extend_schema(responses={200: CertificateSerializer, **api_errors(401, 404)}),
+)
 class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """My certificates, newest first."""
 
@@ -102,6 +121,10 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return certificate_list(user=self.request.user)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: AchievementSerializer, **api_errors(401, 404)}),
+    retrieve=extend_schema(responses={200: AchievementSerializer, **api_errors(401, 404)}),
+)
 class AchievementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """My achievements, newest first."""
 
