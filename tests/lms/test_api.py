@@ -86,6 +86,8 @@ def test_token_endpoint_is_rate_limited_with_retry_after(student, monkeypatch):
     statuses = [client.post("/api/auth/token/", body, format="json") for _ in range(4)]
     assert [r.status_code for r in statuses] == [400, 400, 400, 429]
     assert int(statuses[-1]["Retry-After"]) > 0
+    metrics = client.get("/metrics").content.decode()
+    assert 'lms_rate_limited_total{scope="login"}' in metrics
     assert "detail" in statuses[-1].json()
 
 
