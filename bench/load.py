@@ -1,0 +1,831 @@
+#!/usr/bin/env python
+"""Load benchmark: 1000 connected students and a realistic write mix, on 1 and 2 Daphne processes.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_load REDIS_URL=redis://127.0.0.1:6379/0 \\
+        .venv/bin/python bench/load.py [--students 1000] [--seconds 300] [--processes 1,2] \\
+        [--completions 5] [--posts 2] [--dms 2] [--activity 5] [--thread-watchers 100]
+
+The database named in DATABASE_URL is the benchmark's own: it is created when
+missing, migrated and seeded once with `seed_demo --students N` (bulk
+inserts). Each run then starts from a fresh copy of it (`<name>_run`, created
+from it as a template), so both runs see the same data.
+
+For each process count, Daphne processes serve `lms.asgi:application`
+(production settings, channels-redis pub/sub layer). Every student gets one
+websocket (token auth), spread round-robin over the processes, held by client
+processes (multiprocessing spawn, the `websockets` library), and joins
+`user:{id}`, `course:{id}`, `leaderboard` and `leaderboard:course:{id}`; the
+first `--thread-watchers` students also join the course's discussion thread,
+as if its page were open. Sockets ping every 25 s like the browser client.
+
+Then, for `--seconds`, every second brings (at random moments) the given
+number of writes from random students through the real HTTP API, spread
+round-robin over the processes:
+
+- lesson completions, `POST /api/lessons/{id}/complete/` (each student's next
+  lesson, so modules and courses complete, certificates and achievements follow);
+- thread posts, `POST /api/threads/{id}/messages/`;
+- direct messages to another random student, `POST /api/messages/`;
+- activity reports, `POST /api/lessons/{id}/activity/`, which move points
+  and so the live leaderboards.
+
+Reported per run:
+
+- delivery latency p50/p99/max, commit to receipt: receipt time minus the
+  timestamp in the event's data (`created_at`, `completed_at`, `issued_at`,
+  `unlocked_at`); for events whose data has none (`progress.updated`,
+  `stats.updated`, `course.completed`), minus the stored event's own
+  timestamp, written in the same transaction just before commit;
+- events lost: for every socket and persistent topic, the ids received are
+  compared with every id the topic got between the join and the end (the
+  topic counters in the database): missing, duplicated or out of order;
+- leaderboard frames (transient, coalesced: no ids) received and the
+  shortest interval between two frames of one board on one socket;
+- server memory per connection: RSS of the Daphne processes before the
+  students connect and after they have all joined;
+- CPU used by the Daphne processes during the writes, write response times
+  and failures.
+
+Run it only on an otherwise quiet machine (the load average is printed).
+Results: docs/benchmarks.md, "Load".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import multiprocessing as mp
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from http.client import HTTPConnection, HTTPException
+from pathlib import Path
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DAPHNE = str(Path(sys.executable).with_name("daphne"))
+SECRET_KEY = "load-benchmark-secret-key-not-for-production-0123456789abcdef"
+
+# The timestamp of the write, by event, in the event's data.
+DATA_TIMESTAMPS = {
+    "lesson.completed": "completed_at",
+    "module.completed": "completed_at",
+    "certificate.issued": "issued_at",
+    "achievement.unlocked": "unlocked_at",
+    "notification.created": "created_at",
+    "dm.created": "created_at",
+    "thread.message": "created_at",
+}
+PING_SECONDS = 25
+CONNECT_ATTEMPTS = 8
+
+
+# Client processes (no Django in them).
+
+
+def client_process(students, urls, ready, results, stop, received, concurrency, seed):
+    """Hold one websocket per student until `stop`; report what arrived."""
+    import websockets
+
+    rng = random.Random(seed)
+    joined: list[tuple[int, str, int]] = []  # (student, topic, last id at join)
+    ids: dict[tuple[int, str], list[int]] = collections.defaultdict(list)
+    by_data: dict[str, list[float]] = collections.defaultdict(list)
+    by_stored: list[tuple[str, str, int, float]] = []  # (event, topic, id, receipt)
+    # Per socket and board: [frames, first receipt, last receipt, shortest gap].
+    boards: dict[tuple[int, str], list[float]] = {}
+    problems: collections.Counter = collections.Counter()
+    retries = collections.Counter()
+
+    def note(student: int, frame: dict, now: float) -> None:
+        op = frame.get("op")
+        if op in {"pong", "reply", "presence", "typing"}:
+            return
+        if op != "event":
+            problems[f"{op}: {json.dumps(frame.get('error'))[:120]}"] += 1
+            return
+        topic, event = frame["topic"], frame["event"]
+        if "id" not in frame:
+            board = boards.get((student, topic))
+            if board is None:
+                boards[(student, topic)] = [1, now, now, float("inf")]
+            else:
+                board[0] += 1
+                board[3] = min(board[3], now - board[2])
+                board[2] = now
+            return
+        ids[(student, topic)].append(frame["id"])
+        received.value += 1
+        stamp = frame["data"].get(DATA_TIMESTAMPS.get(event, ""), None)
+        if stamp:
+            by_data[event].append(now - datetime.fromisoformat(stamp).timestamp())
+        else:
+            by_stored.append((event, topic, frame["id"], now))
+
+    async def join_all(ws, student, topics) -> list[tuple[int, str, int]]:
+        pending, joins = {}, []
+        for n, topic in enumerate(topics, 1):
+            pending[str(n)] = topic
+            await ws.send(json.dumps({"op": "join", "topic": topic, "ref": str(n)}))
+        while pending:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 120))
+            if frame.get("op") == "reply" and frame.get("ref") in pending:
+                topic = pending.pop(frame["ref"])
+                if not frame["ok"]:
+                    raise RuntimeError(f"join {topic} refused: {frame}")
+                if "last_id" in frame.get("data", {}):
+                    joins.append((student, topic, frame["data"]["last_id"]))
+            else:
+                note(student, frame, time.time())
+        return joins
+
+    async def open_socket(semaphore, student, key, server, topics):
+        # Like the browser client: retry with exponential backoff and jitter.
+        delay = 0.5
+        for attempt in range(1, CONNECT_ATTEMPTS + 1):
+            try:
+                async with semaphore:
+                    ws = await websockets.connect(
+                        urls[server],
+                        additional_headers={"Authorization": f"Token {key}"},
+                        max_queue=None,
+                        open_timeout=120,
+                        ping_interval=None,
+                    )
+                    try:
+                        joined.extend(await join_all(ws, student, topics))
+                    except BaseException:
+                        await ws.close()
+                        raise
+                    return ws
+            except (OSError, websockets.InvalidHandshake, websockets.ConnectionClosed):
+                if attempt == CONNECT_ATTEMPTS:
+                    raise
+                retries[attempt] += 1
+                await asyncio.sleep(delay * rng.uniform(0.5, 1.5))
+                delay = min(delay * 2, 8)
+
+    async def read(ws, student):
+        try:
+            async for raw in ws:
+                note(student, json.loads(raw), time.time())
+        except websockets.ConnectionClosed:
+            pass
+        if not stopping.is_set():
+            problems["socket closed by the server"] += 1
+
+    async def ping(ws):
+        await asyncio.sleep(rng.uniform(0, PING_SECONDS))
+        n = 0
+        while True:
+            n += 1
+            await ws.send(json.dumps({"op": "ping", "ref": f"p{n}"}))
+            await asyncio.sleep(PING_SECONDS)
+
+    stopping = asyncio.Event()
+
+    async def main():
+        semaphore = asyncio.Semaphore(concurrency)
+        outcomes = await asyncio.gather(
+            *(open_socket(semaphore, *student) for student in students), return_exceptions=True
+        )
+        sockets = [
+            (o, s[0])
+            for o, s in zip(outcomes, students, strict=True)
+            if not isinstance(o, BaseException)
+        ]
+        failed = [repr(o)[:200] for o in outcomes if isinstance(o, BaseException)]
+        topics = collections.Counter(topic for _s, topic, _l in joined)
+        ready.put(
+            {
+                "connected": len(sockets),
+                "failed": len(failed),
+                "failures": failed[:3],
+                "retries": sum(retries.values()),
+                "topics": dict(topics),
+                "join_sum": sum(last for *_, last in joined),
+            }
+        )
+        tasks = []
+        for ws, student in sockets:
+            tasks.append(asyncio.ensure_future(read(ws, student)))
+            tasks.append(asyncio.ensure_future(ping(ws)))
+        await asyncio.to_thread(stop.wait)
+        stopping.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(
+            *(asyncio.wait_for(ws.close(), 5) for ws, _s in sockets), return_exceptions=True
+        )
+        results.put(
+            {
+                "joined": joined,
+                "ids": dict(ids),
+                "by_data": dict(by_data),
+                "by_stored": by_stored,
+                "boards": boards,
+                "problems": dict(problems),
+            }
+        )
+
+    asyncio.run(main())
+
+
+# Orchestration (Django set up here, on the run database).
+
+
+def admin_connect(url: str):
+    import psycopg
+
+    return psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True)
+
+
+def ensure_seeded(url: str, students: int) -> None:
+    """The benchmark database, migrated and seeded (idempotent: seed_demo skips what exists)."""
+    name = url.rsplit("/", 1)[1]
+    with admin_connect(url) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
+    for command in (
+        ["migrate", "--noinput", "-v", "0"],
+        ["seed_demo", "--students", str(students)],
+    ):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
+def fresh_copy(template_url: str, run_url: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    template, run = template_url.rsplit("/", 1)[1], run_url.rsplit("/", 1)[1]
+    with admin_connect(template_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{run}" TEMPLATE "{template}"')
+
+
+def population(students: int) -> dict:
+    """Students with API tokens, the first course's lessons in order, its thread."""
+    from rest_framework.authtoken.models import Token
+
+    from discussions.models import DiscussionThread
+    from lms.management.demo_content import WELCOME_THREAD
+    from lms.models import Lesson, User
+
+    rows = list(
+        User.objects.filter(username__startswith="student", role=User.Role.STUDENT)
+        .order_by("id")
+        .values_list("id", flat=True)[:students]
+    )
+    if len(rows) < students:
+        sys.exit(f"only {len(rows)} seeded students; seed_demo did not run?")
+    Token.objects.bulk_create(
+        [Token(key=Token.generate_key(), user_id=user_id) for user_id in rows],
+        ignore_conflicts=True,
+    )
+    keys = dict(Token.objects.filter(user_id__in=rows).values_list("user_id", "key"))
+    thread = DiscussionThread.objects.get(title=WELCOME_THREAD["title"])
+    lessons = list(
+        Lesson.objects.filter(module__course_id=thread.course_id)
+        .order_by("module__order", "order")
+        .values_list("id", flat=True)
+    )
+    return {
+        "students": [(user_id, keys[user_id]) for user_id in rows],
+        "course": thread.course_id,
+        "thread": thread.pk,
+        "lessons": lessons,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_servers(count: int, run_url: str, namespace: str) -> list[tuple[int, subprocess.Popen]]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": run_url,
+        "REALTIME_NAMESPACE": namespace,
+        "DEBUG": "0",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    servers = []
+    for _ in range(count):
+        port = free_port()
+        process = subprocess.Popen(
+            [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "lms.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        servers.append((port, process))
+    for port, process in servers:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    stop_servers(servers)
+                    raise RuntimeError("daphne did not start") from None
+                time.sleep(0.2)
+    return servers
+
+
+def stop_servers(servers) -> None:
+    for _port, process in servers:
+        process.terminate()
+    for _port, process in servers:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(15)
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Writer:
+    """The write mix, through the HTTP API, spread round-robin over the servers."""
+
+    def __init__(self, ports: list[int], people: dict, args, rng: random.Random):
+        self.ports = ports
+        self.people = people
+        self.args = args
+        self.rng = rng
+        self.keys = dict(people["students"])
+        self.student_ids = [s for s, _k in people["students"]]
+        # Each student completes their lessons in course order.
+        self.next_lesson = dict.fromkeys(self.student_ids, 0)
+        self.turn = 0
+        self.lock = threading.Lock()
+        self.outcomes: list[tuple[str, int, float]] = []  # (kind, status, seconds)
+        self.behind = 0.0
+
+    def post(self, kind: str, student: int, path: str, body: dict) -> None:
+        with self.lock:
+            port = self.ports[self.turn % len(self.ports)]
+            self.turn += 1
+        started = time.monotonic()
+        # A connection per request: a write is never retried on a stale keep-alive connection.
+        conn = HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request(
+                "POST",
+                path,
+                json.dumps(body),
+                {
+                    "Authorization": f"Token {self.keys[student]}",
+                    "Content-Type": "application/json",
+                    "Connection": "close",
+                },
+            )
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, HTTPException):
+            status = 0
+        finally:
+            conn.close()
+        with self.lock:
+            self.outcomes.append((kind, status, time.monotonic() - started))
+
+    def plan_second(self) -> list[tuple[str, int, str, dict]]:
+        """The writes of one second: (kind, student, path, body)."""
+        lessons, plan = self.people["lessons"], []
+        for _ in range(self.args.completions):
+            candidates = [
+                s
+                for s in self.rng.sample(self.student_ids, 20)
+                if self.next_lesson[s] < len(lessons)
+            ]
+            if not candidates:
+                continue
+            student = candidates[0]
+            lesson = lessons[self.next_lesson[student]]
+            self.next_lesson[student] += 1
+            score = self.rng.randint(60, 100)
+            plan.append(
+                ("completion", student, f"/api/lessons/{lesson}/complete/", {"score": score})
+            )
+        for _ in range(self.args.posts):
+            student = self.rng.choice(self.student_ids)
+            plan.append(
+                (
+                    "post",
+                    student,
+                    f"/api/threads/{self.people['thread']}/messages/",
+                    {"content": f"Question {self.rng.randint(1, 10**6)} from student {student}"},
+                )
+            )
+        for _ in range(self.args.dms):
+            sender, recipient = self.rng.sample(self.student_ids, 2)
+            plan.append(
+                (
+                    "dm",
+                    sender,
+                    "/api/messages/",
+                    {
+                        "recipient": recipient,
+                        "content": f"Hi {recipient}, shall we study together?",
+                    },
+                )
+            )
+        for _ in range(self.args.activity):
+            student = self.rng.choice(self.student_ids)
+            lesson = self.rng.choice(lessons)
+            plan.append(
+                (
+                    "activity",
+                    student,
+                    f"/api/lessons/{lesson}/activity/",
+                    {"seconds": self.rng.randint(30, 300)},
+                )
+            )
+        return plan
+
+    def run(self, seconds: float) -> None:
+        writes = self.args.completions + self.args.posts + self.args.dms + self.args.activity
+        with ThreadPoolExecutor(max(8, min(64, writes * 2))) as pool:
+            start = time.monotonic()
+            for second in range(int(seconds)):
+                plan = self.plan_second()
+                moments = sorted(self.rng.random() for _ in plan)
+                for (kind, student, path, body), moment in zip(plan, moments, strict=True):
+                    delay = start + second + moment - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                    else:
+                        self.behind = max(self.behind, -delay)
+                    pool.submit(self.post, kind, student, path, body)
+
+
+def topic_last_ids(topics) -> dict[str, int]:
+    from lms.realtime.models import TopicCounter
+
+    return dict(TopicCounter.objects.filter(topic__in=list(topics)).values_list("topic", "last_id"))
+
+
+def stored_times(since: float) -> dict[tuple[str, int], float]:
+    from datetime import UTC
+
+    from lms.realtime.models import Event
+
+    rows = Event.objects.filter(created_at__gte=datetime.fromtimestamp(since, UTC)).values_list(
+        "topic", "seq", "created_at"
+    )
+    return {(topic, seq): created.timestamp() for topic, seq, created in rows}
+
+
+def server_delivery(ports: list[int]) -> float | None:
+    """Mean commit-to-socket-write latency measured by the servers themselves (/metrics)."""
+    total = count = 0.0
+    for port in ports:
+        with urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            for line in response.read().decode().splitlines():
+                if line.startswith("lms_event_delivery_seconds_sum "):
+                    total += float(line.split()[1])
+                elif line.startswith("lms_event_delivery_seconds_count "):
+                    count += float(line.split()[1])
+    return total / count * 1000 if count else None
+
+
+async def warm_up(urls: list[str], student) -> None:
+    import websockets
+
+    _student, key, _server, topics = student
+    for url in urls:
+        async with websockets.connect(
+            url, additional_headers={"Authorization": f"Token {key}"}
+        ) as ws:
+            for n, topic in enumerate(topics, 1):
+                await ws.send(json.dumps({"op": "join", "topic": topic, "ref": str(n)}))
+            replies = 0
+            while replies < len(topics):
+                if json.loads(await asyncio.wait_for(ws.recv(), 30)).get("op") == "reply":
+                    replies += 1
+
+
+def run(processes: int, people: dict, args, run_url: str) -> dict:
+    ctx = mp.get_context("spawn")
+    namespace = f"load{os.getpid()}p{processes}"
+    servers = start_servers(processes, run_url, namespace)
+    ports = [port for port, _p in servers]
+    pids = [process.pid for _port, process in servers]
+    urls = [f"ws://127.0.0.1:{port}/ws/" for port in ports]
+    course = people["course"]
+    topics_of = []
+    for index, (student, key) in enumerate(people["students"]):
+        topics = [
+            f"user:{student}",
+            f"course:{course}",
+            "leaderboard",
+            f"leaderboard:course:{course}",
+        ]
+        if index < args.thread_watchers:
+            topics.append(f"thread:{people['thread']}")
+        topics_of.append((student, key, index % processes, topics))
+    try:
+        # One student joins everything on each process first, so imports and caches that
+        # the first socket loads are not counted as memory per connection.
+        asyncio.run(warm_up(urls, topics_of[0]))
+        time.sleep(2)
+        rss_before = [rss_kib(pid) for pid in pids]
+        ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+        counters, clients = [], []
+        for c in range(args.clients):
+            counter = ctx.RawValue("q", 0)
+            counters.append(counter)
+            share = topics_of[c :: args.clients]
+            proc = ctx.Process(
+                target=client_process,
+                args=(share, urls, ready, results, stop, counter, args.connect_concurrency, c),
+            )
+            proc.start()
+            clients.append(proc)
+        connected, retried, failures, joined_topics, join_sum = 0, 0, [], collections.Counter(), 0
+        connect_started = time.monotonic()
+        for _ in clients:
+            report = ready.get(timeout=1800)
+            connected += report["connected"]
+            retried += report["retries"]
+            joined_topics.update(report["topics"])
+            join_sum += report["join_sum"]
+            if report["failed"]:
+                failures.append(f"{report['failed']} failed, e.g. {report['failures']}")
+        connect_seconds = time.monotonic() - connect_started
+        time.sleep(3)
+        rss_joined = [rss_kib(pid) for pid in pids]
+        print(
+            f"  {connected} students connected and joined in {connect_seconds:.1f}s "
+            f"({retried} connection attempts retried)"
+            + (f"; {'; '.join(failures)}" if failures else ""),
+            flush=True,
+        )
+
+        writer = Writer(ports, people, args, random.Random(args.seed))
+        write_started_wall = time.time()
+        cpu_before = [cpu_seconds(pid) for pid in pids]
+        started = time.monotonic()
+        writer.run(args.seconds)
+        write_span = time.monotonic() - started
+        cpu_used = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
+
+        # Drain: every event of every joined topic has arrived, or nothing moved for 15 s.
+        final = topic_last_ids(joined_topics)
+        expected = sum(n * final.get(topic, 0) for topic, n in joined_topics.items()) - join_sum
+        last, last_change = -1, time.monotonic()
+        while True:
+            now = sum(c.value for c in counters)
+            if now >= expected:
+                break
+            if now != last:
+                last, last_change = now, time.monotonic()
+            elif time.monotonic() - last_change > 15:
+                break
+            time.sleep(0.2)
+        rss_end = [rss_kib(pid) for pid in pids]
+        delivery_mean = server_delivery(ports)
+        stop.set()
+        reports = [results.get(timeout=300) for _ in clients]
+        for proc in clients:
+            proc.join(60)
+        stamps = stored_times(write_started_wall - 5)
+    finally:
+        stop_servers(servers)
+
+    # Losses: per socket and topic, every id from the join to the topic's last one, once, in order.
+    joined = [row for report in reports for row in report["joined"]]
+    ids = {key: value for report in reports for key, value in report["ids"].items()}
+    lost = duplicated = out_of_order = 0
+    for student, topic, at_join in joined:
+        got = ids.get((student, topic), [])
+        want = range(at_join + 1, final.get(topic, 0) + 1)
+        lost += len(set(want) - set(got))
+        duplicated += len(got) - len(set(got))
+        out_of_order += got != sorted(got)
+    latencies: dict[str, list[float]] = collections.defaultdict(list)
+    for report in reports:
+        for event, values in report["by_data"].items():
+            latencies[event].extend(values)
+        for event, topic, seq, receipt in report["by_stored"]:
+            if (topic, seq) in stamps:
+                latencies[event].append(receipt - stamps[(topic, seq)])
+    every = [v for values in latencies.values() for v in values]
+    boards = collections.Counter()
+    busiest, gaps = 0, []
+    for report in reports:
+        for (_student, topic), (frames, _first, _last, gap) in report["boards"].items():
+            boards[topic] += frames
+            busiest = max(busiest, frames)
+            gaps.append(gap)
+    problems = collections.Counter()
+    for report in reports:
+        problems.update(report["problems"])
+    writes = collections.defaultdict(list)
+    for kind, status, seconds in writer.outcomes:
+        writes[kind].append((status, seconds))
+    return {
+        "processes": processes,
+        "connected": connected,
+        "failures": failures,
+        "connect_seconds": connect_seconds,
+        "connect_retries": retried,
+        "memory_per_connection_kib": (sum(rss_joined) - sum(rss_before)) / max(connected, 1),
+        "rss_mib": {
+            "before": sum(rss_before) / 1024,
+            "joined": sum(rss_joined) / 1024,
+            "end": sum(rss_end) / 1024,
+        },
+        "cpu_percent": [100 * used / write_span for used in cpu_used],
+        "writer_behind_ms": writer.behind * 1000,
+        "writes": {
+            kind: {
+                "sent": len(rows),
+                "ok": sum(1 for status, _s in rows if 200 <= status < 300),
+                "rate_limited": sum(1 for status, _s in rows if status == 429),
+                "failed": sum(
+                    1 for status, _s in rows if status != 429 and not 200 <= status < 300
+                ),
+                "p50_ms": percentile([s for _st, s in rows], 0.5) * 1000,
+                "p99_ms": percentile([s for _st, s in rows], 0.99) * 1000,
+            }
+            for kind, rows in sorted(writes.items())
+        },
+        "events_expected": expected,
+        "events_received": sum(len(v) for v in ids.values()),
+        "lost": lost,
+        "duplicated": duplicated,
+        "out_of_order_topics": out_of_order,
+        "latency": {
+            "all": (
+                len(every),
+                percentile(every, 0.5) * 1000,
+                percentile(every, 0.99) * 1000,
+                max(every, default=float("nan")) * 1000,
+            ),
+            **{
+                event: (
+                    len(v),
+                    percentile(v, 0.5) * 1000,
+                    percentile(v, 0.99) * 1000,
+                    max(v) * 1000,
+                )
+                for event, v in sorted(latencies.items())
+            },
+        },
+        "server_delivery_mean_ms": delivery_mean,
+        "leaderboard_frames": dict(boards),
+        "leaderboard_min_gap_s": min(gaps, default=float("nan")),
+        "leaderboard_most_frames_per_socket": busiest,
+        "write_seconds": write_span,
+        "problems": dict(problems),
+    }
+
+
+def print_run(result: dict, seconds: float) -> None:
+    p = result
+    print(
+        f"\n[{p['processes']} Daphne process{'es' if p['processes'] > 1 else ''}] "
+        f"{p['connected']} sockets; memory {p['memory_per_connection_kib']:.1f} KiB per connection "
+        f"(RSS {p['rss_mib']['before']:.0f} → {p['rss_mib']['joined']:.0f} MiB joined, "
+        f"{p['rss_mib']['end']:.0f} MiB at the end); server CPU during writes "
+        + ", ".join(f"{c:.0f}%" for c in p["cpu_percent"])
+    )
+    print(
+        f"  {'write':<11} {'sent':>6} {'ok':>6} {'429':>5} {'failed':>6} {'ok/s':>6} "
+        f"{'p50 ms':>7} {'p99 ms':>7}"
+    )
+    for kind, w in p["writes"].items():
+        print(
+            f"  {kind:<11} {w['sent']:>6} {w['ok']:>6} {w['rate_limited']:>5} {w['failed']:>6} "
+            f"{w['ok'] / seconds:>6.1f} {w['p50_ms']:>7.1f} {w['p99_ms']:>7.1f}"
+        )
+    print(f"  writer fell behind its schedule by at most {p['writer_behind_ms']:.0f} ms")
+    print(
+        f"  events: expected {p['events_expected']}, received {p['events_received']}, "
+        f"lost {p['lost']}, duplicated {p['duplicated']}, "
+        f"topics out of order {p['out_of_order_topics']}"
+    )
+    print(f"  {'latency (ms)':<22} {'count':>7} {'p50':>8} {'p99':>8} {'max':>8}")
+    for event, (count, p50, p99, high) in p["latency"].items():
+        print(f"  {event:<22} {count:>7} {p50:>8.1f} {p99:>8.1f} {high:>8.1f}")
+    if p["server_delivery_mean_ms"] is not None:
+        print(f"  server-side commit-to-write mean: {p['server_delivery_mean_ms']:.1f} ms")
+    print(
+        f"  leaderboard frames: {p['leaderboard_frames']}; one board on one socket: at most "
+        f"{p['leaderboard_most_frames_per_socket']} frames in {p['write_seconds']:.0f} s of "
+        f"writes, shortest gap {p['leaderboard_min_gap_s']:.2f} s (receipt times)"
+    )
+    if p["problems"]:
+        print(f"  problems: {p['problems']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--students", type=int, default=1000, help="connected students")
+    parser.add_argument("--seconds", type=float, default=300, help="length of the write phase")
+    parser.add_argument("--processes", default="1,2", help="Daphne process counts, one run each")
+    parser.add_argument("--completions", type=int, default=5, help="lesson completions per second")
+    parser.add_argument("--posts", type=int, default=2, help="thread posts per second")
+    parser.add_argument("--dms", type=int, default=2, help="direct messages per second")
+    parser.add_argument("--activity", type=int, default=5, help="activity reports per second")
+    parser.add_argument("--thread-watchers", type=int, default=100, help="students on the thread")
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--connect-concurrency", type=int, default=20, help="per client process")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    template_url = os.environ.get("DATABASE_URL", "")
+    if not template_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
+        sys.exit("Set DATABASE_URL (a PostgreSQL database of the benchmark's own) and REDIS_URL.")
+    run_url = f"{template_url}_run"
+    os.environ["DATABASE_URL"] = run_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+    os.environ["DEBUG"] = "1"
+
+    print(
+        f"load: {args.students} students, {args.seconds:g} s of writes per run: "
+        f"{args.completions} completions, {args.posts} thread posts, {args.dms} DMs, "
+        f"{args.activity} activity reports per second; {args.thread_watchers} on the thread; "
+        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    started = time.monotonic()
+    ensure_seeded(template_url, args.students)
+    print(f"  benchmark database seeded in {time.monotonic() - started:.1f}s", flush=True)
+
+    import django
+
+    django.setup()
+    results = []
+    for processes in [int(p) for p in args.processes.split(",")]:
+        fresh_copy(template_url, run_url)
+        people = population(args.students)
+        print(
+            f"\nrun with {processes} Daphne process(es), load average {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+        result = run(processes, people, args, run_url)
+        print_run(result, args.seconds)
+        results.append(result)
+    if len(results) > 1:
+        print("\ncomparison")
+        for r in results:
+            count, p50, p99, _max = r["latency"]["all"]
+            writes_ok = sum(w["ok"] for w in r["writes"].values())
+            print(
+                f"  {r['processes']} process(es): p50 {p50:.1f} ms, p99 {p99:.1f} ms over {count} "
+                f"events; lost {r['lost']}; {writes_ok / args.seconds:.1f} writes/s ok; "
+                f"{r['memory_per_connection_kib']:.1f} KiB per connection"
+            )
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "runs": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
