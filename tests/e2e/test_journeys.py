@@ -26,7 +26,7 @@ from lms.models import Lesson, User
 from notifications.models import Notification
 from progress.models import Certificate, Enrollment, LearningStats
 from tests.discussions.factories import ThreadFactory, ThreadMessageFactory
-from tests.e2e.browser import browser, signed_in_context  # noqa: F401
+from tests.e2e.browser import signed_in_context
 from tests.factories import (
     CourseFactory,
     EnrollmentFactory,
@@ -146,7 +146,7 @@ def rivals_on_the_board() -> list[User]:
 
 def test_new_student_signs_up_and_finishes_a_course_while_other_tabs_follow_live(
     daphne_servers,
-    browser,  # noqa: F811
+    browser,
 ):
     from playwright.sync_api import expect
 
@@ -304,7 +304,7 @@ def test_new_student_signs_up_and_finishes_a_course_while_other_tabs_follow_live
 
 def test_two_classmates_chat_in_a_thread_then_in_direct_messages(
     daphne_servers,
-    browser,  # noqa: F811
+    browser,
 ):
     from playwright.sync_api import expect
 
