@@ -1,6 +1,7 @@
 """Middleware of the project."""
 
 import logging
+import warnings
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
@@ -26,7 +27,10 @@ class StaticFilesMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.whitenoise = WhiteNoiseMiddleware(get_response)
+        with warnings.catch_warnings():
+            # Without collectstatic there is no STATIC_ROOT yet; files come from the finders.
+            warnings.filterwarnings("ignore", message="No directory at")
+            self.whitenoise = WhiteNoiseMiddleware(get_response)
         self.prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
