@@ -547,6 +547,33 @@ async def warm_up(urls: list[str], student) -> None:
                     replies += 1
 
 
+class ConnectionSampler(threading.Thread):
+    """The run database's connection count (pg_stat_activity), once a second."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.url = url
+        self.name_of_db = url.rsplit("/", 1)[1]
+        self.samples: list[int] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        with admin_connect(self.url) as conn:
+            while not self.done.wait(1):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [self.name_of_db]
+                ).fetchone()
+                self.samples.append(row[0])
+
+    def stop(self) -> dict:
+        self.done.set()
+        self.join(5)
+        return {
+            "max": max(self.samples, default=0),
+            "mean": sum(self.samples) / max(len(self.samples), 1),
+        }
+
+
 def run(processes: int, people: dict, args, run_url: str) -> dict:
     ctx = mp.get_context("spawn")
     namespace = f"load{os.getpid()}p{processes}"
@@ -605,11 +632,14 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
         )
 
         writer = Writer(ports, people, args, random.Random(args.seed))
+        sampler = ConnectionSampler(run_url)
+        sampler.start()
         write_started_wall = time.time()
         cpu_before = [cpu_seconds(pid) for pid in pids]
         started = time.monotonic()
         writer.run(args.seconds)
         write_span = time.monotonic() - started
+        db_connections = sampler.stop()
         cpu_used = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
 
         # Drain: every event of every joined topic has arrived, or nothing moved for 15 s.
@@ -679,6 +709,7 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
             "end": sum(rss_end) / 1024,
         },
         "cpu_percent": [100 * used / write_span for used in cpu_used],
+        "db_connections": db_connections,
         "writer_behind_ms": writer.behind * 1000,
         "writes": {
             kind: {
@@ -742,7 +773,11 @@ def print_run(result: dict, seconds: float) -> None:
             f"  {kind:<11} {w['sent']:>6} {w['ok']:>6} {w['rate_limited']:>5} {w['failed']:>6} "
             f"{w['ok'] / seconds:>6.1f} {w['p50_ms']:>7.1f} {w['p99_ms']:>7.1f}"
         )
-    print(f"  writer fell behind its schedule by at most {p['writer_behind_ms']:.0f} ms")
+    print(
+        f"  writer fell behind its schedule by at most {p['writer_behind_ms']:.0f} ms; "
+        f"database connections during writes: mean {p['db_connections']['mean']:.1f}, "
+        f"max {p['db_connections']['max']}"
+    )
     print(
         f"  events: expected {p['events_expected']}, received {p['events_received']}, "
         f"lost {p['lost']}, duplicated {p['duplicated']}, "
