@@ -67,6 +67,10 @@ def _authorize_join(user, topic: str):
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
+    # No channel of its own: events come through the process's Hub. This saves a
+    # channel-layer subscription per socket, and lets sockets connect while Redis is down.
+    channel_layer_alias = "realtime-consumers-use-the-hub"
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
@@ -119,7 +123,16 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         try:
             if op not in OPS:
                 raise FrameError("bad_request", f"Unknown op {op!r}.")
-            await getattr(self, f"op_{op}")(content, ref)
+            try:
+                await getattr(self, f"op_{op}")(content, ref)
+            except FrameError:
+                raise
+            except Exception as exc:
+                # A database or Redis outage, or a bug: answer, and keep the socket open.
+                logger.exception("op %s failed", op)
+                raise FrameError(
+                    "unavailable", "The server cannot do this right now; retry shortly."
+                ) from exc
         except FrameError as exc:
             if op == "join":
                 metrics.REJECTED_JOINS.labels(code=exc.code).inc()
@@ -160,7 +173,11 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         await self.hub.subscribe(topic, self)
         history: list = []
         if spec.persistent:
-            history, last_id, reset = await replay.load(topic, since)
+            try:
+                history, last_id, reset = await replay.load(topic, since)
+            except Exception:
+                await self._drop(topic)
+                raise
             state.last_id = last_id
             data = {**data, "last_id": last_id}
             if reset:
@@ -171,10 +188,14 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self._send_text(frame)
             state.last_id = max(state.last_id, seq)
         if spec.presence:
-            presence_state, leaves = await self.presence.state(topic)
-            if leaves:
-                await self._announce_presence(topic, {}, leaves)
-            await self._send_json({"op": "presence", "topic": topic, "state": presence_state})
+            try:
+                presence_state, leaves = await self.presence.state(topic)
+                if leaves:
+                    await self._announce_presence(topic, {}, leaves)
+            except Exception as exc:  # Redis down: the join stands, presence comes back later
+                logger.warning("presence of %s unavailable: %s", topic, exc)
+            else:
+                await self._send_json({"op": "presence", "topic": topic, "state": presence_state})
         state.ready = True
         if state.pending and self.topics.get(topic) is state:
             state.busy = True

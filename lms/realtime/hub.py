@@ -54,18 +54,30 @@ class Hub:
         self._tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
-        if self.channel is not None:
+        """Open the hub's channel and start its loops.
+
+        If the channel layer is down, sockets are still served (history comes
+        from the database); the receive loop keeps trying to open the channel
+        and the maintenance loop joins the groups once it can.
+        """
+        if self._tasks:
             return
         async with self._start_lock:
-            if self.channel is not None:
+            if self._tasks:
                 return
-            channel = await self.layer.new_channel("rt.hub.")
-            await self.layer.group_add(control_group(), channel)
-            self.channel = channel
+            try:
+                await self._open_channel()
+            except Exception as exc:
+                logger.warning("channel layer unavailable, will retry: %s", exc)
             self._tasks = [
                 asyncio.ensure_future(self._receive_loop()),
                 asyncio.ensure_future(self._maintenance_loop()),
             ]
+
+    async def _open_channel(self) -> None:
+        channel = await self.layer.new_channel("rt.hub.")
+        await self.layer.group_add(control_group(), channel)
+        self.channel = channel
 
     # Sockets and topics
 
@@ -80,9 +92,18 @@ class Hub:
         await self.start()
         async with self._topic_locks[topic]:
             self.subscribers[topic].add(subscriber)
-            if topic not in self._in_group:
-                await self.layer.group_add(group_for(topic), self.channel)
-                self._in_group.add(topic)
+            await self._join_group(topic)
+
+    async def _join_group(self, topic: str) -> None:
+        if topic in self._in_group or self.channel is None:
+            return
+        try:
+            await self.layer.group_add(group_for(topic), self.channel)
+        except Exception as exc:
+            # The maintenance loop tries again; missed events are read from storage.
+            logger.warning("group_add for %s failed, will retry: %s", topic, exc)
+            return
+        self._in_group.add(topic)
 
     async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
         async with self._topic_locks[topic]:
@@ -110,6 +131,12 @@ class Hub:
 
     async def _receive_loop(self) -> None:
         while True:
+            if self.channel is None:
+                try:
+                    await self._open_channel()
+                except Exception:
+                    await asyncio.sleep(1)
+                    continue
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
@@ -151,11 +178,14 @@ class Hub:
         while True:
             await asyncio.sleep(maintenance_interval())
             try:
-                if time.monotonic() - renewed_at > GROUP_RENEW_SECONDS:
+                if self.channel and time.monotonic() - renewed_at > GROUP_RENEW_SECONDS:
                     renewed_at = time.monotonic()
                     await self.layer.group_add(control_group(), self.channel)
                     for topic in list(self._in_group):
                         await self.layer.group_add(group_for(topic), self.channel)
+                for topic in [t for t, subs in self.subscribers.items() if subs]:
+                    async with self._topic_locks[topic]:
+                        await self._join_group(topic)
                 await self._check_behind()
                 for callback in list(self.maintenance_callbacks):
                     await callback()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -164,12 +165,10 @@ async def poll(request: HttpRequest) -> JsonResponse:
         # Read again now that we are subscribed: nothing committed in between is missed.
         result = await _read(topics, persistent)
         if not result["events"] and not result["reset"]:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.woken.wait(), timeout=wait)
-            except TimeoutError:
-                pass
-            else:
-                result = await _read(topics, persistent)
+            # Read again either way: a send the channel layer lost is still stored.
+            result = await _read(topics, persistent)
         result["events"].extend(waiter.transient)
         return JsonResponse(result)
     finally:

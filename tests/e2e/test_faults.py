@@ -33,7 +33,7 @@ from tests.e2e.private_services import (
     manage,
     private_dir,
 )
-from tests.e2e.servers import server_env, start_server
+from tests.e2e.servers import LiveSocket, server_env, start_server
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e]
@@ -274,6 +274,43 @@ def test_redis_restart_loses_no_event_for_connected_and_reconnecting_clients(
         raise AssertionError(f"{exc}\nserver A:\n{a.output()}\nserver B:\n{b.output()}") from None
     assert_every_id_once_in_order(followers, 30)
     assert [f.joins for f in followers] == [1, 1, 2]
+
+
+def test_site_keeps_answering_while_redis_is_down(redis_servers, private_redis):
+    """New sockets connect and join, held polls answer, rate-limited writes go through."""
+    a, _b = redis_servers
+    user = UserFactory(username="outage-student")
+    key = token_for(user)
+    topic = f"user:{user.pk}"
+    publish_events(topic, 2)
+    private_redis.kill()
+    try:
+        status, _headers, body = http(
+            "POST",
+            f"{a.url}/api/auth/token/",
+            body={"username": "outage-student", "password": "secret-pass-1"},
+        )
+        assert status == 200 and json.loads(body)["token"]
+        started = time.monotonic()
+        status, _headers, body = http(
+            "POST", f"{a.url}/api/realtime/poll/", key, {"topics": {topic: 2}, "wait": 1}
+        )
+        assert status == 200 and json.loads(body)["events"] == []
+        assert time.monotonic() - started >= 1
+
+        async def connect_and_join():
+            socket = await LiveSocket.open(a, key)
+            try:
+                reply = await socket.request(op="join", topic=topic, since=0)
+                assert reply["ok"] and reply["data"]["last_id"] == 2
+                assert await socket.event_ids(2) == [1, 2]
+            finally:
+                await socket.ws.close()
+
+        asyncio.run(connect_and_join())
+    finally:
+        private_redis.start()
+    assert "Internal Server Error" not in a.output()
 
 
 # 2. PostgreSQL restarted under a Daphne process

@@ -1,0 +1,65 @@
+"""A Redis cache that fails open.
+
+The cache holds rate-limit counters and leaderboard coalescing marks: losing
+them for the length of a Redis outage is better than answering every write
+with a server error. Reads return their default, writes are skipped, and each
+failure is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class FailOpenRedisCache(RedisCache):
+    def _unavailable(self, operation: str, exc: Exception) -> None:
+        logger.warning("cache %s skipped, Redis unavailable: %s", operation, exc)
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("get", exc)
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("get_many", exc)
+            return {}
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set(key, value, timeout, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("set", exc)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("add", exc)
+            return True  # as if this caller were first: it goes on with its work
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("incr", exc)
+            return delta
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("delete", exc)
+            return False
