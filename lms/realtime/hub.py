@@ -106,19 +106,26 @@ class Hub:
         self._in_group.add(topic)
 
     async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
-        async with self._topic_locks[topic]:
+        lock = self._topic_locks[topic]
+        async with lock:
             subscribers = self.subscribers.get(topic)
-            if subscribers is None:
-                return
-            subscribers.discard(subscriber)
-            if not subscribers:
-                del self.subscribers[topic]
-                if topic in self._in_group:
-                    self._in_group.discard(topic)
-                    try:
-                        await self.layer.group_discard(group_for(topic), self.channel)
-                    except Exception:
-                        logger.exception("group_discard failed for %s", topic)
+            if subscribers is not None:
+                subscribers.discard(subscriber)
+                if not subscribers:
+                    del self.subscribers[topic]
+                    await self._leave_group(topic)
+        # Forget the lock of a topic nobody here holds, or one per user ever seen piles up.
+        if topic not in self.subscribers and not lock.locked() and not lock._waiters:
+            self._topic_locks.pop(topic, None)
+
+    async def _leave_group(self, topic: str) -> None:
+        if topic not in self._in_group:
+            return
+        self._in_group.discard(topic)
+        try:
+            await self.layer.group_discard(group_for(topic), self.channel)
+        except Exception:
+            logger.exception("group_discard failed for %s", topic)
 
     async def send_group(self, topic: str, frame: str) -> None:
         """A transient frame (presence, typing) to every process's subscribers of `topic`."""

@@ -358,3 +358,20 @@ async def test_event_whose_send_was_lost_arrives_from_storage(settings):
         await emit(topic, after=1)
         assert (await ws.next_event())["id"] == 2
         await ws.assert_silent()
+
+
+async def test_hub_forgets_topics_nobody_holds(settings):
+    settings.REALTIME_JOIN_RATE = (1000, 10)
+    from lms.realtime.hub import get_hub
+
+    staff = await database_sync_to_async(StaffFactory)()
+    async with ws_connect(staff) as ws:
+        for owner_id in range(1, 31):
+            await ws.join(f"probe:{owner_id}")
+        hub = get_hub()
+        assert len(hub.subscribers) == 30
+        for owner_id in range(1, 31):
+            await ws.leave(f"probe:{owner_id}")
+        assert hub.subscribers == {}
+        assert dict(hub._topic_locks) == {}
+        assert hub._in_group == set()
