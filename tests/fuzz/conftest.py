@@ -6,6 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from discussions import services as discussion_services
+from leaderboard import broadcasts
 from lms.models import Course, User
 from notifications.services import notification_create
 from progress.services import lesson_complete
@@ -26,6 +27,13 @@ class Seeded:
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _leaderboard_sends_done():
+    """Learning changes schedule leaderboard sends: let them run before the database goes."""
+    yield
+    broadcasts.wait_for_sends(timeout=5)
 
 
 @pytest.fixture
