@@ -111,7 +111,7 @@ class ThreadListView(generics.ListAPIView):
 
     @extend_schema(
         request=ThreadCreateSerializer,
-        responses={201: ThreadSerializer, **api_errors(400, 401, 403)},
+        responses={201: ThreadSerializer, **api_errors(400, 401, 403, 415)},
     )
     def post(self, request):
         """Open a thread. An unknown course is a 400; a course I am not part of is a 403."""
@@ -137,7 +137,7 @@ class ThreadDetailView(APIView):
 
     @extend_schema(
         request=ThreadUpdateSerializer,
-        responses={200: ThreadSerializer, **api_errors(400, 401, 403, 404)},
+        responses={200: ThreadSerializer, **api_errors(400, 401, 403, 404, 415)},
     )
     def patch(self, request, thread_id: int):
         """Rename, close (`is_active: false`) or reopen: the creator, the instructor, staff."""
@@ -173,7 +173,7 @@ class ThreadMessagesView(generics.ListAPIView):
 
     @extend_schema(
         request=ContentSerializer,
-        responses={201: ThreadMessageSerializer, **api_errors(400, 401, 403, 404, 429)},
+        responses={201: ThreadMessageSerializer, **api_errors(400, 401, 403, 404, 415, 429)},
     )
     def post(self, request, thread_id: int):
         """Post `{"content"}`. Students may not post in a closed thread (403)."""
@@ -250,7 +250,7 @@ class DirectMessagesView(generics.ListAPIView):
 
     @extend_schema(
         request=DirectMessageCreateSerializer,
-        responses={201: DirectMessageSerializer, **api_errors(400, 401, 403, 429)},
+        responses={201: DirectMessageSerializer, **api_errors(400, 401, 403, 415, 429)},
     )
     def post(self, request):
         """Send `{"recipient", "content"}`. Unknown recipient: 400; not allowed: 403."""
@@ -276,7 +276,7 @@ class ConversationReadView(APIView):
                     "unread_count": serializers.IntegerField(),
                 },
             ),
-            **api_errors(400, 401),
+            **api_errors(400, 401, 415),
         },
     )
     def post(self, request):

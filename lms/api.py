@@ -39,7 +39,7 @@ class TokenView(APIView):
             400: OpenApiResponse(
                 OpenApiTypes.OBJECT, description="Missing fields, or wrong username or password."
             ),
-            **api_errors(429),
+            **api_errors(415, 429),
         },
         auth=[],
     )

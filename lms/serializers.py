@@ -23,6 +23,9 @@ API_ERRORS = {
     404: OpenApiResponse(
         ErrorSerializer, description="No such object (or not yours), or no such page."
     ),
+    415: OpenApiResponse(
+        ErrorSerializer, description="The body is not JSON, form data or multipart data."
+    ),
     429: OpenApiResponse(
         ErrorSerializer, description="Too many requests: try again after `Retry-After` seconds."
     ),

@@ -62,7 +62,7 @@ class LessonCompleteView(APIView):
 
     @extend_schema(
         request=LessonCompleteSerializer,
-        responses={200: EnrollmentSerializer, **api_errors(400, 401, 403, 404, 429)},
+        responses={200: EnrollmentSerializer, **api_errors(400, 401, 403, 404, 415, 429)},
     )
     def post(self, request, lesson_id: int):
         lesson = lesson_or_404(lesson_id)
@@ -90,7 +90,10 @@ class LessonActivityView(APIView):
 
     @extend_schema(
         request=LessonActivitySerializer,
-        responses={200: LessonActivityResultSerializer, **api_errors(400, 401, 403, 404, 429)},
+        responses={
+            200: LessonActivityResultSerializer,
+            **api_errors(400, 401, 403, 404, 415, 429),
+        },
     )
     def post(self, request, lesson_id: int):
         lesson = lesson_or_404(lesson_id)

@@ -20,9 +20,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.fuzz.budget import examples
+
 # Enough examples per operation to reach the edge cases, few enough for the whole
 # schema to run in about a minute on two cores.
-EXAMPLES_PER_OPERATION = 40
+EXAMPLES_PER_OPERATION = examples(40)
 
 CHECKS = [
     not_a_server_error,

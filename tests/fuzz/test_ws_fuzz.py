@@ -29,6 +29,7 @@ from lms.models import User
 from notifications.services import notification_create
 from tests.discussions.factories import ThreadFactory
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons
+from tests.fuzz import budget
 from tests.wsclient import ws_connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,7 +44,7 @@ ANSWER_TIMEOUT = 10
 
 def fuzz_settings(examples: int) -> settings:
     return settings(
-        max_examples=examples,
+        max_examples=budget.examples(examples),
         deadline=None,
         derandomize=True,
         database=None,
