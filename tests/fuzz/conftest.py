@@ -38,6 +38,17 @@ def _leaderboard_sends_done():
 
 @pytest.fixture
 def seeded(db) -> Seeded:
+    return seed()
+
+
+@pytest.fixture
+def seeded_committed(transactional_db) -> Seeded:
+    """The same, committed: for async views, whose database calls run outside the test's
+    transaction."""
+    return seed()
+
+
+def seed() -> Seeded:
     student = UserFactory(username="fuzz-student")
     classmate = UserFactory(username="fuzz-classmate")
     course = course_with_lessons(modules=2, lessons_per_module=2)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 from asyncio import FIRST_COMPLETED
 from dataclasses import dataclass
 
@@ -30,11 +29,18 @@ from notifications.services import notification_create
 from tests.discussions.factories import ThreadFactory
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons
 from tests.fuzz import budget
+from tests.fuzz.strategies import (
+    finite_json_values,
+    huge_strings,
+    json_scalars,
+    json_values,
+    odd_values,
+    text,
+)
 from tests.wsclient import ws_connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FRAME_LIMIT = 64 * 1024
 OPS = ["join", "leave", "track", "untrack", "typing", "ping"]
 ERROR_CODES = {"bad_request", "unknown_topic", "forbidden", "rate_limited", "too_many_topics"}
 ANSWERS = {"error", "reply", "pong", "presence", "typing", "event"}
@@ -98,40 +104,6 @@ def world(transactional_db) -> World:
 def generous_join_rate(settings):
     """For tests about robustness, not about the join rate limit."""
     settings.REALTIME_JOIN_RATE = (10_000, 10)
-
-
-# Values -------------------------------------------------------------------------------
-
-# Text that a websocket can carry: any Unicode scalar value (no lone surrogates).
-text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40)
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.integers(min_value=2**63 - 2, max_value=2**300)
-    | st.integers(min_value=-(2**300), max_value=-1)
-    | st.floats()
-    | text
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
-    max_leaves=10,
-)
-# Presence meta is relayed to every member of the topic, so a non-finite float in it
-# would break their JSON parsing: kept out of the generated meta until the consumer
-# refuses it (test_presence_meta_with_nan_is_refused below).
-finite_json_values = st.recursive(
-    json_scalars.filter(lambda value: not (isinstance(value, float) and not math.isfinite(value))),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
-    max_leaves=10,
-)
-huge_strings = st.builds(
-    lambda char, length: char * length,
-    st.sampled_from(["x", "é", "€", "𝄞"]),  # 1 to 4 bytes each in UTF-8
-    st.integers(min_value=1000, max_value=FRAME_LIMIT + 64),
-)
-odd_values = json_values | huge_strings
 
 
 def as_text(frames: st.SearchStrategy) -> st.SearchStrategy[str]:

@@ -1,0 +1,40 @@
+"""Values for the fuzz tests: JSON of every type, odd numbers and text, and huge strings."""
+
+import math
+
+from hypothesis import strategies as st
+
+FRAME_LIMIT = 64 * 1024  # REALTIME_MAX_FRAME_BYTES
+
+# Text that a websocket or a JSON body can carry: any Unicode scalar value (no lone
+# surrogates).
+text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**63 - 2, max_value=2**300)
+    | st.integers(min_value=-(2**300), max_value=-1)
+    | st.floats()  # NaN and the infinities included: Python's json writes and reads them
+    | text
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
+    max_leaves=10,
+)
+# Presence meta is relayed to every member of the topic, so a non-finite float in it
+# would break their JSON parsing: kept out of generated meta until the consumer refuses
+# it (tests/fuzz/test_ws_fuzz.py, test_presence_meta_with_nan_is_refused).
+finite_json_values = st.recursive(
+    json_scalars.filter(lambda value: not (isinstance(value, float) and not math.isfinite(value))),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
+    max_leaves=10,
+)
+# Around the frame limit, in characters of 1 to 4 bytes in UTF-8.
+huge_strings = st.builds(
+    lambda char, length: char * length,
+    st.sampled_from(["x", "é", "€", "𝄞"]),
+    st.integers(min_value=1000, max_value=FRAME_LIMIT + 64),
+)
+odd_values = json_values | huge_strings
