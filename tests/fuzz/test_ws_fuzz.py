@@ -42,6 +42,8 @@ from tests.wsclient import ws_connect
 pytestmark = pytest.mark.django_db(transaction=True)
 
 OPS = ["join", "leave", "track", "untrack", "typing", "ping"]
+# Not `unavailable`: the consumer answers that when an op raises, which with the database
+# and Redis up, as here, means the frame hit a bug.
 ERROR_CODES = {"bad_request", "unknown_topic", "forbidden", "rate_limited", "too_many_topics"}
 ANSWERS = {"error", "reply", "pong", "presence", "typing", "event"}
 SYNC_REF = "fuzz-sync"  # refs of the pings that close each step; never generated below
