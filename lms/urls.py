@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -16,6 +16,9 @@ api_patterns = [
     path("realtime/poll/", realtime_views.poll, name="realtime-poll"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/ is a JSON 404, not the HTML page (only paths ending in a
+    # slash, so that APPEND_SLASH still redirects /api/courses to /api/courses/).
+    re_path(r"^.*/$", views.api_not_found),
 ]
 
 urlpatterns = [

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lms import selectors, services
@@ -173,3 +174,9 @@ def lesson_detail(request, lesson_id: int):
             in selectors.completed_lesson_ids(user=request.user, course=course),
         },
     )
+
+
+@csrf_exempt  # changes nothing; any method gets the same JSON 404
+def api_not_found(request, *args, **kwargs):
+    """An /api/ path that no endpoint answers."""
+    return JsonResponse({"detail": "Not found."}, status=404)

@@ -112,7 +112,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             )
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than we parse
             return await self._error("bad_request", "Frame is not valid JSON.")
         if not isinstance(content, dict):
             return await self._error("bad_request", "Frame must be a JSON object.")
@@ -121,8 +121,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             return await self._error("bad_request", "ref must be a string or a number.")
         op = content.get("op")
         try:
-            if op not in OPS:
-                raise FrameError("bad_request", f"Unknown op {op!r}.")
+            if not isinstance(op, str) or op not in OPS:
+                raise FrameError("bad_request", f"Unknown op {str(op)[:50]!r}.")
             try:
                 await getattr(self, f"op_{op}")(content, ref)
             except FrameError:
@@ -210,8 +210,15 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     async def op_track(self, content: dict, ref: Any) -> None:
         topic, state = self._presence_topic(content)
         meta = content.get("meta", {})
-        if not isinstance(meta, dict) or len(json.dumps(meta)) > MAX_META_BYTES:
-            raise FrameError("bad_request", f"meta must be an object under {MAX_META_BYTES} bytes.")
+        try:
+            # allow_nan=False: NaN and Infinity are not JSON, and browsers refuse them.
+            size = len(json.dumps(meta, allow_nan=False)) if isinstance(meta, dict) else None
+        except ValueError:
+            size = None
+        if size is None or size > MAX_META_BYTES:
+            raise FrameError(
+                "bad_request", f"meta must be a JSON object under {MAX_META_BYTES} bytes."
+            )
         user = {"id": self.user.pk, "name": self.user.display_name, "avatar": self.user.avatar}
         joins = await self.presence.track(topic, self.key, user, meta)
         state.tracked = True

@@ -96,13 +96,13 @@ def _aim_at_seeded_rows(case, seeded) -> None:
 
 
 def _refused_by_the_router(case, response) -> bool:
-    """A malformed id in the path (`0.5`, `null,null`) matches no route, so Django's own
-    HTML 404 answers before the API does. Still a 404, never a server error."""
+    """A malformed id in the path (`0.5`, `null,null`) matches no route: the API's
+    catch-all answers a JSON 404 before any operation runs. Never a server error."""
     return (
         case.meta is not None
         and case.meta.is_negative_at(ParameterLocation.PATH)
         and response.status_code == 404
-        and any(value.startswith("text/html") for value in response.headers["content-type"])
+        and response.json() == {"detail": "Not found."}
     )
 
 

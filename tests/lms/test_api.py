@@ -317,3 +317,11 @@ def test_schema_and_docs_are_served_without_external_resources(student, api_for)
     html = docs.content.decode()
     assert "swagger-ui" in html
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+def test_unknown_api_path_is_a_json_404(auth_client):
+    response = auth_client.get("/api/courses/null/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    # Without the trailing slash the usual redirect still applies.
+    assert auth_client.get("/api/courses").status_code == 301
