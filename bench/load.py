@@ -46,8 +46,10 @@ Reported per run:
 - CPU used by the Daphne processes during the writes, write response times
   and failures.
 
-Run it only on an otherwise quiet machine (the load average is printed).
-Results: docs/benchmarks.md, "Load".
+Run it only on an otherwise quiet machine: before each run it waits until the
+1-minute load average is below `--quiet-load` (1.5), and it reports how much
+CPU the machine spent during the writes, split between the Daphne processes,
+the load clients and everything else. Results: docs/benchmarks.md, "Load".
 """
 
 from __future__ import annotations
@@ -282,6 +284,7 @@ def fresh_copy(template_url: str, run_url: str) -> None:
 
 def population(students: int) -> dict:
     """Students with API tokens, the first course's lessons in order, its thread."""
+    from django.db import connections
     from rest_framework.authtoken.models import Token
 
     from discussions.models import DiscussionThread
@@ -306,6 +309,8 @@ def population(students: int) -> dict:
         .order_by("module__order", "order")
         .values_list("id", flat=True)
     )
+    # Only the servers' connections count in the connection samples.
+    connections.close_all()
     return {
         "students": [(user_id, keys[user_id]) for user_id in rows],
         "course": thread.course_id,
@@ -379,6 +384,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine, all cores, in clock ticks."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def wait_until_quiet(threshold: float, patience: float) -> float:
+    """Wait until the 1-minute load average is below `threshold`; returns it."""
+    deadline = time.monotonic() + patience
+    while (load := os.getloadavg()[0]) >= threshold and time.monotonic() < deadline:
+        print(f"  load average {load:.2f}: waiting for it to fall below {threshold}", flush=True)
+        time.sleep(30)
+    return load
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -403,11 +424,10 @@ class Writer:
         self.outcomes: list[tuple[str, int, float]] = []  # (kind, status, seconds)
         self.behind = 0.0
 
-    def post(self, kind: str, student: int, path: str, body: dict) -> None:
+    def post(self, kind: str, student: int, path: str, body: dict, due: float) -> None:
         with self.lock:
             port = self.ports[self.turn % len(self.ports)]
             self.turn += 1
-        started = time.monotonic()
         # A connection per request: a write is never retried on a stale keep-alive connection.
         conn = HTTPConnection("127.0.0.1", port, timeout=60)
         try:
@@ -429,7 +449,8 @@ class Writer:
         finally:
             conn.close()
         with self.lock:
-            self.outcomes.append((kind, status, time.monotonic() - started))
+            # From when the write was due, so time spent waiting for a free worker counts.
+            self.outcomes.append((kind, status, time.monotonic() - due))
 
     def plan_second(self) -> list[tuple[str, int, str, dict]]:
         """The writes of one second: (kind, student, path, body)."""
@@ -487,7 +508,8 @@ class Writer:
 
     def run(self, seconds: float) -> None:
         writes = self.args.completions + self.args.posts + self.args.dms + self.args.activity
-        with ThreadPoolExecutor(max(8, min(64, writes * 2))) as pool:
+        # Open loop, like independent users: a slow answer never delays the next write.
+        with ThreadPoolExecutor(max(32, min(512, writes * 20))) as pool:
             start = time.monotonic()
             for second in range(int(seconds)):
                 plan = self.plan_second()
@@ -498,7 +520,7 @@ class Writer:
                         time.sleep(delay)
                     else:
                         self.behind = max(self.behind, -delay)
-                    pool.submit(self.post, kind, student, path, body)
+                    pool.submit(self.post, kind, student, path, body, start + second + moment)
 
 
 def topic_last_ids(topics) -> dict[str, int]:
@@ -635,12 +657,17 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
         sampler = ConnectionSampler(run_url)
         sampler.start()
         write_started_wall = time.time()
+        own = [os.getpid()] + [proc.pid for proc in clients]
         cpu_before = [cpu_seconds(pid) for pid in pids]
+        own_before = sum(cpu_seconds(pid) for pid in own)
+        machine_before = machine_jiffies()
         started = time.monotonic()
         writer.run(args.seconds)
         write_span = time.monotonic() - started
         db_connections = sampler.stop()
         cpu_used = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
+        own_used = sum(cpu_seconds(pid) for pid in own) - own_before
+        machine_busy = (machine_jiffies()[0] - machine_before[0]) / os.sysconf("SC_CLK_TCK")
 
         # Drain: every event of every joined topic has arrived, or nothing moved for 15 s.
         final = topic_last_ids(joined_topics)
@@ -709,6 +736,11 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
             "end": sum(rss_end) / 1024,
         },
         "cpu_percent": [100 * used / write_span for used in cpu_used],
+        # In % of one core, during the writes: the whole machine, the load clients with this
+        # script, and everything else (PostgreSQL, Redis, and anything else running).
+        "machine_cpu_percent": 100 * machine_busy / write_span,
+        "clients_cpu_percent": 100 * own_used / write_span,
+        "other_cpu_percent": 100 * (machine_busy - own_used - sum(cpu_used)) / write_span,
         "db_connections": db_connections,
         "writer_behind_ms": writer.behind * 1000,
         "writes": {
@@ -751,11 +783,12 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
         "leaderboard_min_gap_s": min(gaps, default=float("nan")),
         "leaderboard_most_frames_per_socket": busiest,
         "write_seconds": write_span,
+        "scheduled_seconds": args.seconds,
         "problems": dict(problems),
     }
 
 
-def print_run(result: dict, seconds: float) -> None:
+def print_run(result: dict) -> None:
     p = result
     print(
         f"\n[{p['processes']} Daphne process{'es' if p['processes'] > 1 else ''}] "
@@ -771,8 +804,17 @@ def print_run(result: dict, seconds: float) -> None:
     for kind, w in p["writes"].items():
         print(
             f"  {kind:<11} {w['sent']:>6} {w['ok']:>6} {w['rate_limited']:>5} {w['failed']:>6} "
-            f"{w['ok'] / seconds:>6.1f} {w['p50_ms']:>7.1f} {w['p99_ms']:>7.1f}"
+            f"{w['ok'] / p['write_seconds']:>6.1f} {w['p50_ms']:>7.1f} {w['p99_ms']:>7.1f}"
         )
+    print(
+        f"  writes scheduled over {p['scheduled_seconds']:g} s were all answered after "
+        f"{p['write_seconds']:.0f} s; response times are counted from when each write was due"
+    )
+    print(
+        f"  CPU during writes, in % of one core: machine {p['machine_cpu_percent']:.0f}, "
+        f"Daphne {sum(p['cpu_percent']):.0f}, load clients {p['clients_cpu_percent']:.0f}, "
+        f"rest (PostgreSQL, Redis, anything else) {p['other_cpu_percent']:.0f}"
+    )
     print(
         f"  writer fell behind its schedule by at most {p['writer_behind_ms']:.0f} ms; "
         f"database connections during writes: mean {p['db_connections']['mean']:.1f}, "
@@ -812,6 +854,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connect-concurrency", type=int, default=20, help="per client process")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--quiet-load",
+        type=float,
+        default=1.5,
+        help="before each run, wait until the 1-minute load average is below this",
+    )
+    parser.add_argument(
+        "--patience", type=float, default=3600, help="longest wait for a quiet machine, seconds"
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -841,12 +892,10 @@ def main() -> None:
     for processes in [int(p) for p in args.processes.split(",")]:
         fresh_copy(template_url, run_url)
         people = population(args.students)
-        print(
-            f"\nrun with {processes} Daphne process(es), load average {os.getloadavg()[0]:.2f}",
-            flush=True,
-        )
+        load = wait_until_quiet(args.quiet_load, args.patience)
+        print(f"\nrun with {processes} Daphne process(es), load average {load:.2f}", flush=True)
         result = run(processes, people, args, run_url)
-        print_run(result, args.seconds)
+        print_run(result)
         results.append(result)
     if len(results) > 1:
         print("\ncomparison")
@@ -855,7 +904,8 @@ def main() -> None:
             writes_ok = sum(w["ok"] for w in r["writes"].values())
             print(
                 f"  {r['processes']} process(es): p50 {p50:.1f} ms, p99 {p99:.1f} ms over {count} "
-                f"events; lost {r['lost']}; {writes_ok / args.seconds:.1f} writes/s ok; "
+                f"events; lost {r['lost']}; "
+                f"{writes_ok / r['write_seconds']:.1f} writes/s answered; "
                 f"{r['memory_per_connection_kib']:.1f} KiB per connection"
             )
     if args.json:
