@@ -29,6 +29,11 @@ round-robin over the processes:
 - activity reports, `POST /api/lessons/{id}/activity/`, which move points
   and so the live leaderboards.
 
+Writes are sent on schedule whatever the answers (open loop), at most
+`--max-in-flight` (32) at once: beyond the servers' capacity the backlog waits
+here rather than taking every connection of the database, and response times
+count from when each write was due.
+
 Reported per run:
 
 - delivery latency p50/p99/max, commit to receipt: receipt time minus the
@@ -423,6 +428,9 @@ class Writer:
         self.lock = threading.Lock()
         self.outcomes: list[tuple[str, int, float]] = []  # (kind, status, seconds)
         self.behind = 0.0
+        # Requests open at once, each holding a database connection on the server: a bound
+        # that keeps an overloaded run from taking every connection of a shared PostgreSQL.
+        self.in_flight = threading.BoundedSemaphore(args.max_in_flight)
 
     def post(self, kind: str, student: int, path: str, body: dict, due: float) -> None:
         with self.lock:
@@ -430,6 +438,7 @@ class Writer:
             self.turn += 1
         # A connection per request: a write is never retried on a stale keep-alive connection.
         conn = HTTPConnection("127.0.0.1", port, timeout=60)
+        self.in_flight.acquire()
         try:
             conn.request(
                 "POST",
@@ -448,6 +457,7 @@ class Writer:
             status = 0
         finally:
             conn.close()
+            self.in_flight.release()
         with self.lock:
             # From when the write was due, so time spent waiting for a free worker counts.
             self.outcomes.append((kind, status, time.monotonic() - due))
@@ -751,6 +761,11 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
                 "failed": sum(
                     1 for status, _s in rows if status != 429 and not 200 <= status < 300
                 ),
+                "failed_statuses": dict(
+                    collections.Counter(
+                        status for status, _s in rows if status != 429 and not 200 <= status < 300
+                    )
+                ),
                 "p50_ms": percentile([s for _st, s in rows], 0.5) * 1000,
                 "p99_ms": percentile([s for _st, s in rows], 0.99) * 1000,
             }
@@ -806,6 +821,9 @@ def print_run(result: dict) -> None:
             f"  {kind:<11} {w['sent']:>6} {w['ok']:>6} {w['rate_limited']:>5} {w['failed']:>6} "
             f"{w['ok'] / p['write_seconds']:>6.1f} {w['p50_ms']:>7.1f} {w['p99_ms']:>7.1f}"
         )
+    failures = {k: w["failed_statuses"] for k, w in p["writes"].items() if w["failed_statuses"]}
+    if failures:
+        print(f"  failed writes by HTTP status (0: no answer): {failures}")
     print(
         f"  writes scheduled over {p['scheduled_seconds']:g} s were all answered after "
         f"{p['write_seconds']:.0f} s; response times are counted from when each write was due"
@@ -851,6 +869,12 @@ def main() -> None:
     parser.add_argument("--dms", type=int, default=2, help="direct messages per second")
     parser.add_argument("--activity", type=int, default=5, help="activity reports per second")
     parser.add_argument("--thread-watchers", type=int, default=100, help="students on the thread")
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=32,
+        help="most write requests open at once; later ones wait (and that wait is counted)",
+    )
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connect-concurrency", type=int, default=20, help="per client process")
     parser.add_argument("--seed", type=int, default=7)
