@@ -25,6 +25,17 @@ def emit(topic, event="probe.happened", **data):
     return publish(topic, event, data)
 
 
+@database_sync_to_async
+def store_without_sending(topic, **data):
+    """Store an event as publish() does, but never send it: a send the channel layer lost."""
+    from lms.realtime.events import _next_seq
+    from lms.realtime.models import Event
+
+    with transaction.atomic():
+        seq = _next_seq(topic)
+        Event.objects.create(topic=topic, seq=seq, event="probe.happened", data=data)
+
+
 async def test_ping_gets_pong_with_ref():
     user = await make_user()
     async with ws_connect(user) as ws:
@@ -188,18 +199,9 @@ async def test_gap_is_filled_from_the_database_before_a_later_event():
     user = await make_user()
     topic = f"probe:{user.pk}"
 
-    @database_sync_to_async
-    def store_without_sending():
-        from lms.realtime.events import _next_seq
-        from lms.realtime.models import Event
-
-        with transaction.atomic():
-            seq = _next_seq(topic)
-            Event.objects.create(topic=topic, seq=seq, event="probe.happened", data={"late": 1})
-
     async with ws_connect(user) as ws:
         await ws.join(topic)
-        await store_without_sending()
+        await store_without_sending(topic, late=1)
         await emit(topic, late=0)
         first, second = await ws.events(2)
         assert (first["id"], first["data"]) == (1, {"late": 1})
@@ -341,18 +343,9 @@ async def test_event_whose_send_was_lost_arrives_from_storage(settings):
     user = await make_user()
     topic = f"probe:{user.pk}"
 
-    @database_sync_to_async
-    def store_without_sending():
-        from lms.realtime.events import _next_seq
-        from lms.realtime.models import Event
-
-        with transaction.atomic():
-            seq = _next_seq(topic)
-            Event.objects.create(topic=topic, seq=seq, event="probe.happened", data={"lost": 1})
-
     async with ws_connect(user) as ws:
         await ws.join(topic)
-        await store_without_sending()
+        await store_without_sending(topic, lost=1)
         event = await ws.next_event(timeout=5)
         assert (event["id"], event["data"]) == (1, {"lost": 1})
         await emit(topic, after=1)
