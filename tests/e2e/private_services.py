@@ -26,9 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
-
-from tests.e2e.servers import ROOT, free_port
+from tests.e2e.servers import ROOT, free_port, server_env
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -225,22 +223,8 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 def daphne_env(*, database_url: str, redis_url: str = "", **extra: str) -> dict[str, str]:
-    """Environment of a Daphne process (as tests/e2e/servers.server_env) on any database."""
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        REALTIME_NAMESPACE=settings.REALTIME_NAMESPACE,
-        DEBUG="0",
-        SECRET_KEY=settings.SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
-        SECURE_HSTS_SECONDS="0",
-        PYTHONPATH=str(ROOT),
-    )
-    env.update(extra)
-    return env
+    """Environment of a Daphne process on any database (see tests/e2e/servers.server_env)."""
+    return server_env(redis_url, database=database_url, **extra)
 
 
 def binaries_present() -> dict[str, bool]:

@@ -84,10 +84,11 @@ class Server:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
 
 
-def server_env(redis_url: str, **extra: str) -> dict[str, str]:
+def server_env(redis_url: str, *, database: str | None = None, **extra: str) -> dict[str, str]:
+    """Environment of a Daphne process: the test's database unless `database` is given."""
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=database_url(),
+        DATABASE_URL=database or database_url(),
         REDIS_URL=redis_url,
         REALTIME_NAMESPACE=settings.REALTIME_NAMESPACE,
         DEBUG="0",
