@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -20,6 +21,7 @@ from lms.serializers import (
     TokenSerializer,
     api_errors,
 )
+from lms.signin import SIGNIN_LOCKED, signin_retry_after
 from progress.serializers import EnrollmentSerializer
 from progress.services import enrollment_create
 
@@ -52,6 +54,8 @@ class TokenView(APIView):
             password=credentials.validated_data["password"],
         )
         if user is None:
+            if getattr(request, "axes_locked_out", False):  # set by django-axes on this request
+                raise Throttled(wait=signin_retry_after(), detail=SIGNIN_LOCKED)
             return Response(
                 {"detail": "Unable to log in with the given username and password."},
                 status=status.HTTP_400_BAD_REQUEST,

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lms import selectors, services
 from lms.forms import SignupForm
+from lms.realtime import metrics
+from lms.signin import SIGNIN_LOCKED, signin_retry_after
 from progress.selectors import course_access
 from progress.services import enrollment_create
 
@@ -41,6 +43,20 @@ def healthz(request):
 class LoginView(auth_views.LoginView):
     template_name = "lms/login.html"
     redirect_authenticated_user = True
+
+
+def signin_locked_out(request, response=None, credentials=None):
+    """What django-axes answers a locked-out sign-in (AXES_LOCKOUT_CALLABLE): 429, never a 500.
+
+    The arguments after `request` are whatever axes passes; the answer needs none of them.
+    """
+    metrics.RATE_LIMITED.labels(scope="login").inc()
+    if request.path_info.startswith("/api/"):
+        locked = JsonResponse({"detail": SIGNIN_LOCKED}, status=429)
+    else:
+        locked = render(request, "lms/signin_locked.html", {"message": SIGNIN_LOCKED}, status=429)
+    locked["Retry-After"] = str(signin_retry_after())
+    return locked
 
 
 class LogoutView(auth_views.LogoutView):

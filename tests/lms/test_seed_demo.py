@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from lms.models import Course, Lesson, Module, User
@@ -18,6 +18,11 @@ def seed(*args) -> str:
     out = StringIO()
     call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
+
+
+def sign_in(**credentials):
+    """authenticate() as a login page calls it: sign-in limits need the request."""
+    return authenticate(RequestFactory().post("/login/"), **credentials)
 
 
 def counts() -> dict[str, int]:
@@ -45,7 +50,7 @@ def test_seed_creates_accounts_with_roles_and_printed_passwords():
         user = User.objects.get(username=name)
         assert user.role == "student" and not user.is_staff
     for name in ("admin", "teacher", "alice", "bob", "carol"):
-        assert authenticate(username=name, password=name) is not None
+        assert sign_in(username=name, password=name) is not None
         assert f"password: {name}" in output
 
 
@@ -93,7 +98,7 @@ def test_seed_keeps_accounts_changed_since():
     alice.set_password("changed-by-alice")
     alice.save()
     seed()
-    assert authenticate(username="alice", password="changed-by-alice") is not None
+    assert sign_in(username="alice", password="changed-by-alice") is not None
 
 
 def test_seed_students_adds_enrolled_students_who_can_log_in():
@@ -110,8 +115,9 @@ def test_seed_students_adds_enrolled_students_who_can_log_in():
     assert leaderboard_rank(user=students.get(username="student50")) is not None
 
     client = Client()
-    assert client.login(username="student37", password="student37")
-    assert not Client().login(username="student38", password="student37")
+    request = RequestFactory().post("/login/")
+    assert client.login(username="student37", password="student37", request=request)
+    assert not Client().login(username="student38", password="student37", request=request)
     # The first login replaces the demo marker with a real hash.
     student = User.objects.get(username="student37")
     assert not student.password.startswith("demo_username$")
