@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from lms.models import Course, User
-from lms.realtime.registry import Grant
+from lms.realtime.registry import Grant, Role
 from progress.models import Enrollment
 from progress.selectors import course_access
 
-STAFF = "staff"
-INSTRUCTOR = "instructor"
-STUDENT = "student"
+STAFF = Role.STAFF
+INSTRUCTOR = Role.INSTRUCTOR
+STUDENT = Role.STUDENT
 
 
 def _is_signed_in(user: User | None) -> bool:

@@ -1,10 +1,12 @@
-"""Post-save receivers that turn new discussion rows into realtime events.
+"""Receivers that turn new and deleted discussion rows into realtime events.
 
-Changes other than creation (rename, close, delete, read) are published by
-the services that make them (discussions/services.py).
+A deleted message is redacted from the stored events in the deleting
+transaction, so no replay or poll returns its content again, and a deletion
+event tells live pages to remove it. Other changes (rename, close, read) are
+published by the services that make them (discussions/services.py).
 """
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
@@ -13,7 +15,7 @@ from discussions.serializers import (
     ThreadMessageSerializer,
     ThreadSerializer,
 )
-from lms.realtime.events import publish
+from lms.realtime.events import publish, redact
 
 
 @receiver(post_save, sender=DiscussionThread, dispatch_uid="discussions.thread_created")
@@ -36,3 +38,45 @@ def direct_message_created(sender, instance: DirectMessage, created: bool, **kwa
         data = DirectMessageSerializer(instance).data
         for user_id in (instance.sender_id, instance.recipient_id):
             publish(f"user:{user_id}", "dm.created", data)
+
+
+@receiver(post_delete, sender=ThreadMessage, dispatch_uid="discussions.thread_message_deleted")
+def thread_message_deleted(sender, instance: ThreadMessage, **kwargs) -> None:
+    topic = f"thread:{instance.thread_id}"
+    data = {"id": instance.pk, "thread": instance.thread_id}
+    redact(
+        topic,
+        events=["thread.message"],
+        object_id=instance.pk,
+        replacement="thread.message_deleted",
+        data=data,
+    )
+    publish(topic, "thread.message_deleted", data)
+
+
+@receiver(post_delete, sender=DirectMessage, dispatch_uid="discussions.direct_message_deleted")
+def direct_message_deleted(sender, instance: DirectMessage, **kwargs) -> None:
+    data = {"id": instance.pk, "sender": instance.sender_id, "recipient": instance.recipient_id}
+    for user_id in {instance.sender_id, instance.recipient_id}:
+        redact(
+            f"user:{user_id}",
+            events=["dm.created"],
+            object_id=instance.pk,
+            replacement="dm.deleted",
+            data=data,
+        )
+        publish(f"user:{user_id}", "dm.deleted", data)
+
+
+@receiver(post_delete, sender=DiscussionThread, dispatch_uid="discussions.thread_deleted")
+def thread_deleted(sender, instance: DiscussionThread, **kwargs) -> None:
+    topic = f"course:{instance.course_id}"
+    data = {"id": instance.pk, "course": instance.course_id}
+    redact(
+        topic,
+        events=["thread.created", "thread.updated"],
+        object_id=instance.pk,
+        replacement="thread.deleted",
+        data=data,
+    )
+    publish(topic, "thread.deleted", data)

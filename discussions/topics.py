@@ -7,7 +7,7 @@ from typing import Any
 from discussions import permissions, selectors
 from discussions.serializers import ThreadSerializer
 from lms.models import User
-from lms.realtime.registry import Grant, Topic, register
+from lms.realtime.registry import ID, Grant, Topic, register
 
 
 def thread_authorize(user: User, *, thread_id: int) -> Grant | None:
@@ -31,7 +31,7 @@ def thread_join_data(user: User, *, thread_id: int) -> dict[str, Any]:
 register(
     Topic(
         name="thread",
-        pattern=r"thread:(?P<thread_id>\d+)",
+        pattern=rf"thread:(?P<thread_id>{ID})",
         authorize=thread_authorize,
         join_data=thread_join_data,
         persistent=True,

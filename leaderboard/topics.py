@@ -8,7 +8,7 @@ carry the top entries (leaderboard/broadcasts.py).
 from __future__ import annotations
 
 from leaderboard.services import leaderboard_viewer_board
-from lms.realtime.registry import Grant, Topic, register
+from lms.realtime.registry import ID, Grant, Role, Topic, register
 from progress.topics import course_authorize
 
 
@@ -16,7 +16,7 @@ def leaderboard_authorize(user) -> Grant | None:
     """Any signed-in, active user may watch the global board."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    return Grant(role="member")
+    return Grant(role=Role.MEMBER)
 
 
 def leaderboard_course_authorize(user, *, course_id: int) -> Grant | None:
@@ -49,7 +49,7 @@ register(
 register(
     Topic(
         name="leaderboard:course",
-        pattern=r"leaderboard:course:(?P<course_id>\d+)",
+        pattern=rf"leaderboard:course:(?P<course_id>{ID})",
         authorize=leaderboard_course_authorize,
         join_data=leaderboard_course_join_data,
         persistent=False,

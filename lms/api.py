@@ -3,10 +3,11 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -27,12 +28,27 @@ from progress.services import enrollment_create
 
 
 class TokenView(APIView):
-    """Exchange a username and password for the API token of that user."""
+    """Exchange a username and password for the API token of that user, or revoke it."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
+
+    def get_authenticators(self):
+        # Signing in needs no credential; signing out is by the token itself.
+        if self._method() == "DELETE":
+            return [TokenAuthentication()]
+        return []
+
+    def get_permissions(self):
+        if self._method() == "DELETE":
+            return [IsAuthenticated()]
+        return [AllowAny()]
+
+    def get_throttles(self):
+        return super().get_throttles() if self._method() == "POST" else []
+
+    def _method(self) -> str | None:
+        return getattr(getattr(self, "request", None), "method", None)
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -62,6 +78,16 @@ class TokenView(APIView):
             )
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+    @extend_schema(
+        request=None,
+        responses={204: None, **api_errors(401)},
+        description="Log out an API client: the token of the request is revoked, and every "
+        "websocket opened with it is closed at once, on every server process.",
+    )
+    def delete(self, request):
+        Token.objects.filter(key=request.auth.key).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):

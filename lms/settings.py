@@ -249,12 +249,48 @@ CACHES = {
 REALTIME_EVENT_RETENTION_DAYS = env_int("REALTIME_EVENT_RETENTION_DAYS", 7)
 REALTIME_MAX_TOPICS_PER_SOCKET = 100
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
-REALTIME_JOIN_RATE = (env_int("REALTIME_JOINS_PER_WINDOW", 60), 10)  # joins, seconds
+REALTIME_JOIN_RATE = (env_int("REALTIME_JOINS_PER_WINDOW", 60), 10)  # per socket: joins, s
+REALTIME_USER_JOIN_RATE = (env_int("REALTIME_USER_JOINS_PER_WINDOW", 200), 10)  # per user
+REALTIME_MAX_SOCKETS_PER_USER = env_int("REALTIME_MAX_SOCKETS_PER_USER", 20)
+REALTIME_PRESENCE_STATE_LIMIT = env_int("REALTIME_PRESENCE_STATE_LIMIT", 100)  # users shown
 REALTIME_PRESENCE_TTL = env_int("REALTIME_PRESENCE_TTL", 45)
 REALTIME_POLL_MAX_WAIT = 30
-# Prefix of channel-layer groups and Redis keys, so several deployments (or test workers)
-# can share one Redis.
-REALTIME_NAMESPACE = os.environ.get("REALTIME_NAMESPACE", "rt")
+
+
+def default_namespace(database: dict, redis_url: str) -> str:
+    """A prefix of channel-layer groups and Redis keys that is this deployment's own.
+
+    Redis pub/sub ignores the database number of REDIS_URL, so two deployments
+    on one Redis server would hear each other under one fixed prefix. Derived
+    from where the data lives, the default differs between deployments that
+    differ in PostgreSQL database or Redis database, and agrees between the
+    server processes of one deployment.
+    """
+    from hashlib import sha256
+    from urllib.parse import urlsplit
+
+    redis = urlsplit(redis_url)
+    identity = "|".join(
+        str(part)
+        for part in (
+            database.get("ENGINE"),
+            database.get("NAME"),
+            database.get("HOST"),
+            database.get("PORT"),
+            redis.hostname,
+            redis.port,
+            redis.path,
+        )
+    )
+    return "rt-" + sha256(identity.encode()).hexdigest()[:12]
+
+
+# Prefix of channel-layer groups and Redis keys (docs/realtime.md): set it only to make
+# processes with differently written but equal addresses agree.
+REALTIME_NAMESPACE = os.environ.get("REALTIME_NAMESPACE") or default_namespace(
+    DATABASES["default"], REDIS_URL
+)
+CACHES["default"]["KEY_PREFIX"] = REALTIME_NAMESPACE
 
 # Discussions and messages (docs/discussions.md).
 MESSAGE_RATE_LIMIT_PER_MINUTE = env_int("MESSAGE_RATE_LIMIT_PER_MINUTE", 20)

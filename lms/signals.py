@@ -1,15 +1,53 @@
-"""Receivers of the users and catalog app."""
+"""Receivers of the users and catalog app: access that ends, ends on every live socket.
+
+Each change that can take a topic away from a user sends one control message
+after commit (lms.realtime.events): the sockets it concerns drop what is no
+longer granted at once, on every server process.
+"""
 
 from django.conf import settings
-from django.db.models.signals import pre_save
+from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import post_delete, pre_save
 from django.dispatch import receiver
+from rest_framework.authtoken.models import Token
 
-from lms.realtime.events import revoke
+from lms.models import Course
+from lms.realtime.auth import SESSION, TOKEN, fingerprint
+from lms.realtime.events import disconnect, reauthorize
+
+# Fields of a user that topic grants depend on.
+ACCESS_FIELDS = ("role", "is_staff", "is_superuser", "password")
 
 
-@receiver(pre_save, sender=settings.AUTH_USER_MODEL)
-def close_sockets_of_deactivated_user(sender, instance, **kwargs):
-    if instance.pk and not instance.is_active:
-        was_active = sender.objects.filter(pk=instance.pk, is_active=True).exists()
-        if was_active:
-            revoke(user_ids=[instance.pk], disconnect=True)
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="user_access_changed")
+def user_access_changed(sender, instance, raw: bool = False, **kwargs) -> None:
+    if raw or not instance.pk:
+        return
+    before = sender.objects.filter(pk=instance.pk).values("is_active", *ACCESS_FIELDS).first()
+    if before is None:
+        return
+    if before["is_active"] and not instance.is_active:
+        disconnect(user_ids=[instance.pk])
+    elif any(before[name] != getattr(instance, name) for name in ACCESS_FIELDS):
+        reauthorize(user_ids=[instance.pk])
+
+
+@receiver(pre_save, sender=Course, dispatch_uid="course_instructor_changed")
+def course_instructor_changed(sender, instance: Course, raw: bool = False, **kwargs) -> None:
+    if raw or not instance.pk:
+        return
+    before = sender.objects.filter(pk=instance.pk).values_list("instructor_id", flat=True).first()
+    if before is not None and before != instance.instructor_id:
+        reauthorize(user_ids=[before], course_id=instance.pk)
+
+
+@receiver(user_logged_out, dispatch_uid="logout_closes_sockets")
+def logout_closes_sockets(sender, request, user, **kwargs) -> None:
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if user is not None and session_key:
+        disconnect(user_ids=[user.pk], credential=fingerprint((SESSION, session_key)))
+
+
+@receiver(post_delete, sender=Token, dispatch_uid="token_revoked_closes_sockets")
+def token_revoked_closes_sockets(sender, instance: Token, **kwargs) -> None:
+    disconnect(user_ids=[instance.user_id], credential=fingerprint((TOKEN, instance.key)))

@@ -1,9 +1,9 @@
-"""Post-save receivers that turn notification rows into realtime events."""
+"""Receivers that turn notification rows into realtime events."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from lms.realtime.events import publish
+from lms.realtime.events import publish, redact
 from notifications.models import Notification
 from notifications.serializers import NotificationSerializer
 
@@ -16,3 +16,18 @@ def notification_created_event(sender, instance: Notification, created: bool, **
             "notification.created",
             NotificationSerializer(instance).data,
         )
+
+
+@receiver(post_delete, sender=Notification, dispatch_uid="notification_deleted_event")
+def notification_deleted_event(sender, instance: Notification, **kwargs) -> None:
+    """A deleted notification leaves the replay, and open pages drop it."""
+    topic = f"user:{instance.user_id}"
+    data = {"id": instance.pk}
+    redact(
+        topic,
+        events=["notification.created"],
+        object_id=instance.pk,
+        replacement="notification.deleted",
+        data=data,
+    )
+    publish(topic, "notification.deleted", data)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from lms.realtime.registry import Grant, Topic, register
+from lms.realtime.registry import ID, Grant, Role, Topic, register
 from notifications.selectors import notification_unread_count
 
 
 def user_authorize(user, *, user_id: int) -> Grant | None:
     """Only the user themself may hold their own topic."""
     if user.is_authenticated and user.is_active and user.pk == user_id:
-        return Grant(role="owner")
+        return Grant(role=Role.OWNER)
     return None
 
 
@@ -20,7 +20,7 @@ def user_join_data(user, *, user_id: int) -> dict:
 register(
     Topic(
         name="user",
-        pattern=r"user:(?P<user_id>\d+)",
+        pattern=rf"user:(?P<user_id>{ID})",
         authorize=user_authorize,
         join_data=user_join_data,
         persistent=True,

@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from lms.models import Course, Lesson, Module, User
-from lms.realtime.registry import Grant
+from lms.realtime.registry import Grant, Role
 from progress.models import (
     Achievement,
     Certificate,
@@ -42,11 +42,11 @@ def course_access(*, user, course_id: int) -> Grant | None:
         return None
     instructor_id, enrolled = row
     if user.is_staff:
-        return Grant(role="staff", course_id=course_id)
+        return Grant(role=Role.STAFF, course_id=course_id)
     if instructor_id == user.pk:
-        return Grant(role="instructor", course_id=course_id)
+        return Grant(role=Role.INSTRUCTOR, course_id=course_id)
     if enrolled:
-        return Grant(role="student", course_id=course_id)
+        return Grant(role=Role.STUDENT, course_id=course_id)
     return None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lms.realtime.registry import Grant, Topic, register
+from lms.realtime.registry import ID, Grant, Topic, register
 from progress.selectors import course_access, enrollment_progress
 
 
@@ -18,7 +18,7 @@ def course_join_data(user, *, course_id: int) -> dict:
 register(
     Topic(
         name="course",
-        pattern=r"course:(?P<course_id>\d+)",
+        pattern=rf"course:(?P<course_id>{ID})",
         authorize=course_authorize,
         join_data=course_join_data,
         persistent=True,

@@ -1,15 +1,30 @@
-"""Websocket handshake: who is connecting, and from which site."""
+"""Websocket handshake and credentials: who is connecting, from which site, with what.
+
+A socket remembers the credential it was opened with (its session or its API
+token). Every join checks that credential against the database again, and
+revocations name it by fingerprint, so a logout, a password change or a
+revoked token ends the sockets it opened.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from importlib import import_module
 from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.http.request import validate_host
+from django.http.request import split_domain_port, validate_host
+from django.utils.crypto import constant_time_compare
 from rest_framework.authtoken.models import Token
+
+TOKEN = "token"
+SESSION = "session"
+
+Credential = tuple[str, str]  # (TOKEN or SESSION, the token key or session key)
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -19,13 +34,57 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
+def fingerprint(credential: Credential) -> str:
+    """What revocations carry over the channel layer instead of the secret itself."""
+    kind, key = credential
+    return hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()[:32]
+
+
+def credential_of(scope) -> Credential | None:
+    """The token or session a handshake authenticated with."""
+    if scope.get("credential"):
+        return scope["credential"]
+    session = scope.get("session")
+    key = getattr(session, "session_key", None)
+    return (SESSION, key) if key else None
+
+
+def current_user(*, user_id: int, credential: Credential | None):
+    """The user as the database has them now, or None when the credential no longer holds.
+
+    None after a logout (the session is gone), a password change (the session's
+    hash no longer matches), a revoked token, or a deactivated account.
+    """
+    user_model = get_user_model()
+    if credential is None:  # an in-process test scope: the user's current row
+        user = user_model.objects.filter(pk=user_id).first()
+    elif credential[0] == TOKEN:
+        token = Token.objects.select_related("user").filter(key=credential[1]).first()
+        user = token.user if token is not None and token.user_id == user_id else None
+    else:
+        user = _session_user(credential[1], user_id)
+    return user if user is not None and user.is_active else None
+
+
+def _session_user(session_key: str, user_id: int):
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    session = store.load()
+    if str(session.get(SESSION_KEY)) != str(user_id):
+        return None
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return None
+    stored = session.get(HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return user if any(constant_time_compare(stored, h) for h in hashes) else None
+
+
 @database_sync_to_async
 def _user_for_token(key: str):
-    try:
-        token = Token.objects.select_related("user").get(key=key)
-    except Token.DoesNotExist:
+    token = Token.objects.select_related("user").filter(key=key).first()
+    if token is None or not token.user.is_active:
         return AnonymousUser()
-    return token.user if token.user.is_active else AnonymousUser()
+    return token.user
 
 
 class TokenAuthMiddleware:
@@ -39,7 +98,11 @@ class TokenAuthMiddleware:
         if authorization:
             keyword, _, key = authorization.partition(" ")
             if keyword.lower() == "token" and key.strip():
-                scope = dict(scope, user=await _user_for_token(key.strip()))
+                scope = dict(
+                    scope,
+                    user=await _user_for_token(key.strip()),
+                    credential=(TOKEN, key.strip()),
+                )
             else:
                 scope = dict(scope, user=AnonymousUser())
         return await self.inner(scope, receive, send)
@@ -62,23 +125,50 @@ class WebsocketOriginValidator:
 
     async def __call__(self, scope, receive, send):
         origin = _header(scope, b"origin")
-        if origin is not None and not self.allowed(origin):
+        if origin is not None and not self.allowed(origin, scope):
             return await self.deny(receive, send)
         return await self.inner(scope, receive, send)
 
     @staticmethod
-    def allowed(origin: str) -> bool:
+    def allowed(origin: str, scope=None) -> bool:
+        """Scheme, host and port of the Origin are the site's own, as Django's CSRF check has it.
+
+        The site's own origin is the handshake's scheme (https behind a TLS
+        proxy that says so through SECURE_PROXY_SSL_HEADER) and its Host header,
+        which must be one of ALLOWED_HOSTS; CSRF_TRUSTED_ORIGINS are also allowed.
+        """
         parsed = urlsplit(origin)
         if parsed.scheme not in {"http", "https"} or not parsed.hostname:
             return False
-        host = parsed.hostname if parsed.port is None else f"{parsed.hostname}:{parsed.port}"
+        if origin in settings.CSRF_TRUSTED_ORIGINS:
+            return True
         allowed_hosts = settings.ALLOWED_HOSTS
         if settings.DEBUG and not allowed_hosts:
             allowed_hosts = ["localhost", "127.0.0.1", "[::1]"]
-        return validate_host(parsed.hostname, allowed_hosts) or validate_host(host, allowed_hosts)
+        host = _header(scope or {}, b"host")
+        if host is None:
+            # No Host header: only an in-process scope, never a real HTTP handshake.
+            return validate_host(parsed.hostname, allowed_hosts)
+        domain, _port = split_domain_port(host)
+        if not domain or not validate_host(domain, allowed_hosts):
+            return False
+        return origin.lower() == f"{_site_scheme(scope)}://{host}".lower()
 
     @staticmethod
     async def deny(receive, send):
         message = await receive()
         if message["type"] == "websocket.connect":
             await send({"type": "websocket.close", "code": 403})
+
+
+def _site_scheme(scope) -> str:
+    if scope.get("scheme") in {"wss", "https"}:
+        return "https"
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy:
+        header, secure_value = proxy
+        name = header.removeprefix("HTTP_").replace("_", "-").lower().encode()
+        value = _header(scope, name)
+        if value is not None and value.split(",", 1)[0].strip() == secure_value:
+            return "https"
+    return "http"

@@ -20,15 +20,23 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.core.cache import cache
 
 from lms.realtime import metrics, replay
+from lms.realtime.auth import Credential, credential_of, current_user, fingerprint
 from lms.realtime.hub import get_hub, record_delivery
 from lms.realtime.presence import PROCESS_ID, get_presence
-from lms.realtime.registry import Grant, authorize
+from lms.realtime.registry import Grant, authorize, resolve
 
 logger = logging.getLogger(__name__)
 
 TYPING_MIN_INTERVAL = 1.0
+TRACK_MIN_INTERVAL = 1.0
+# Close codes: the credential the socket was opened with no longer holds (signed out,
+# password changed, token revoked); the account was deactivated.
+CLOSE_SIGNED_OUT = 4401
+CLOSE_DEACTIVATED = 4403
+CLOSE_TOO_MANY_SOCKETS = 4429
 MAX_META_BYTES = 1024
 OPS = {"join", "leave", "track", "untrack", "typing", "ping"}
 
@@ -51,19 +59,52 @@ class TopicState:
     busy: bool = False
     pending: list[tuple[int, str, float | None]] = field(default_factory=list)
     tracked: bool = False
+    tracked_at: float = -TRACK_MIN_INTERVAL
     typed_at: float = 0.0
     lag_target: int = 0  # a committed id seen missing at the last check (see behind())
 
 
+class SignedOut(Exception):
+    """The socket's credential no longer holds: it is closed."""
+
+
 @database_sync_to_async
-def _authorize_join(user, topic: str):
-    """(Topic, grant or None, join data) in one trip to the database; None if unknown."""
-    resolved = authorize(user, topic)
-    if resolved is None:
-        return None
-    spec, params, grant = resolved
+def _authorize_join(user_id: int, credential: Credential | None, topic: str):
+    """(the user now, grant or None, join data) in one trip to a worker thread.
+
+    The user and their credential are read again: a join never relies on what
+    was true at the handshake.
+    """
+    user = current_user(user_id=user_id, credential=credential)
+    if user is None:
+        raise SignedOut
+    _check_user_join_rate(user_id)
+    spec, params, grant = authorize(user, topic)
     data = spec.join_data(user, **params) if grant is not None and spec.join_data else {}
-    return spec, grant, data
+    return user, grant, data
+
+
+@database_sync_to_async
+def _authorize_again(user_id: int, credential: Credential | None, topics: list[str]):
+    """(the user now, {topic: grant or None}) for a socket told its access changed."""
+    user = current_user(user_id=user_id, credential=credential)
+    if user is None:
+        raise SignedOut
+    return user, {topic: authorize(user, topic)[2] for topic in topics}
+
+
+def _check_user_join_rate(user_id: int) -> None:
+    """Joins of one user over all their sockets and processes, counted in the shared cache."""
+    limit, window = settings.REALTIME_USER_JOIN_RATE
+    key = f"{settings.REALTIME_NAMESPACE}:joins:{user_id}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window's key expired in between
+        return
+    if count > limit:
+        metrics.RATE_LIMITED.labels(scope="ws_join_user").inc()
+        raise FrameError("rate_limited", f"At most {limit} joins per {window} seconds per user.")
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
@@ -78,6 +119,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.user_id = user.pk
+        self.credential = credential_of(self.scope)
+        self.credential_id = fingerprint(self.credential) if self.credential else None
         self.topics: dict[str, TopicState] = {}
         self.key = f"{PROCESS_ID}:{uuid.uuid4().hex[:12]}"
         self.join_times: list[float] = []
@@ -89,6 +132,20 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         self.hub.add_socket(self)
         metrics.OPEN_SOCKETS.inc()
         await self.accept()
+        if not await self._count_socket():
+            limit = settings.REALTIME_MAX_SOCKETS_PER_USER
+            await self._error("rate_limited", f"At most {limit} open connections per user.")
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+
+    async def _count_socket(self) -> bool:
+        """Whether this socket is within its user's cap, counted over every server process."""
+        try:
+            return await self.presence.add_socket(
+                self.user_id, self.key, settings.REALTIME_MAX_SOCKETS_PER_USER
+            )
+        except Exception as exc:  # Redis down: serve the socket rather than refuse everyone
+            logger.warning("socket count unavailable: %s", exc)
+            return True
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "topics"):
@@ -98,6 +155,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         metrics.OPEN_SOCKETS.dec()
         for topic in list(self.topics):
             await self._drop(topic)
+        try:
+            await self.presence.remove_socket(self.user_id, self.key)
+        except Exception as exc:  # it expires with the presence TTL
+            logger.warning("socket count not updated: %s", exc)
 
     # Frames in
 
@@ -157,10 +218,14 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
                 "too_many_topics",
                 f"At most {settings.REALTIME_MAX_TOPICS_PER_SOCKET} topics per socket.",
             )
-        result = await _authorize_join(self.user, topic)
-        if result is None:
+        resolved = resolve(topic)
+        if resolved is None:
             raise FrameError("unknown_topic", f"No such topic: {topic}.")
-        spec, grant, data = result
+        spec, _params = resolved
+        try:
+            self.user, grant, data = await _authorize_join(self.user_id, self.credential, topic)
+        except SignedOut:
+            return await self._sign_out()
         if grant is None:
             raise FrameError("forbidden", f"You may not join {topic}.")
         if topic in self.topics:
@@ -195,7 +260,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             except Exception as exc:  # Redis down: the join stands, presence comes back later
                 logger.warning("presence of %s unavailable: %s", topic, exc)
             else:
-                await self._send_json({"op": "presence", "topic": topic, "state": presence_state})
+                await self._send_presence_state(topic, presence_state)
         state.ready = True
         if state.pending and self.topics.get(topic) is state:
             state.busy = True
@@ -209,6 +274,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     async def op_track(self, content: dict, ref: Any) -> None:
         topic, state = self._presence_topic(content)
+        now = time.monotonic()
+        if now - state.tracked_at < TRACK_MIN_INTERVAL:
+            metrics.RATE_LIMITED.labels(scope="ws_track").inc()
+            raise FrameError("rate_limited", f"At most one track per {TRACK_MIN_INTERVAL:g} s.")
         meta = content.get("meta", {})
         try:
             # allow_nan=False: NaN and Infinity are not JSON, and browsers refuse them.
@@ -220,11 +289,12 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
                 "bad_request", f"meta must be a JSON object under {MAX_META_BYTES} bytes."
             )
         user = {"id": self.user.pk, "name": self.user.display_name, "avatar": self.user.avatar}
+        state.tracked_at = now
         joins = await self.presence.track(topic, self.key, user, meta)
         state.tracked = True
         await self._reply(ref, True, topic=topic)
         presence_state, leaves = await self.presence.state(topic)
-        await self._send_json({"op": "presence", "topic": topic, "state": presence_state})
+        await self._send_presence_state(topic, presence_state)
         if joins or leaves:
             await self._announce_presence(topic, joins, leaves)
 
@@ -292,10 +362,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         state.lag_target = 0
         state.busy = True
         try:
-            for seq, frame in await replay.between(topic, state.last_id, last_committed + 1):
-                if seq == state.last_id + 1:
-                    state.last_id = seq
-                    await self._send_text(frame)
+            await self._deliver_stored(topic, state, last_committed)
         finally:
             state.busy = False
         if state.pending and self.topics.get(topic) is state:
@@ -303,44 +370,87 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self._catch_up(topic, state)
 
     async def control(self, message: dict) -> None:
-        if message.get("action") == "disconnect":
-            for topic in list(self.topics):
-                await self._drop(topic)
-            await self.close(code=4403)
+        """A revocation from the hub (lms.realtime.events: revoke, reauthorize, disconnect)."""
+        action = message.get("action")
+        credential = message.get("credential")
+        if credential is not None and credential != self.credential_id:
             return
-        for topic, state in list(self.topics.items()):
-            if _revocation_matches(message, topic, state):
-                await self._drop(topic)
-                await self._error("forbidden", f"Access to {topic} was revoked.", topic)
+        if action == "disconnect":
+            await self._close_with(CLOSE_DEACTIVATED if credential is None else CLOSE_SIGNED_OUT)
+        elif action == "reauthorize":
+            await self._reauthorize(message.get("course_id"))
+        else:
+            for topic, state in list(self.topics.items()):
+                if _revocation_matches(message, topic, state):
+                    await self._revoke(topic)
 
     # Internals
+
+    async def _reauthorize(self, course_id: int | None) -> None:
+        topics = [
+            topic
+            for topic, state in self.topics.items()
+            if course_id is None or state.grant.course_id == course_id
+        ]
+        try:
+            self.user, grants = await _authorize_again(self.user_id, self.credential, topics)
+        except SignedOut:
+            return await self._sign_out()
+        for topic, grant in grants.items():
+            state = self.topics.get(topic)
+            if state is None:
+                continue
+            if grant is None:
+                await self._revoke(topic)
+            else:
+                state.grant = grant
+
+    async def _revoke(self, topic: str) -> None:
+        await self._drop(topic)
+        await self._error("forbidden", f"Access to {topic} was revoked.", topic)
+
+    async def _sign_out(self) -> None:
+        await self._error("forbidden", "Your sign-in has ended; sign in again.")
+        await self._close_with(CLOSE_SIGNED_OUT)
+
+    async def _close_with(self, code: int) -> None:
+        for topic in list(self.topics):
+            await self._drop(topic)
+        await self.close(code=code)
 
     async def _catch_up(self, topic: str, state: TopicState) -> None:
         """Deliver pending events in id order, filling gaps from the database."""
         try:
             while state.pending and self.topics.get(topic) is state:
                 state.pending.sort(key=lambda item: item[0])
-                seq, frame, ts = state.pending[0]
+                seq, frame, ts = state.pending.pop(0)
                 if seq <= state.last_id:
-                    state.pending.pop(0)
                     continue
                 if seq == state.last_id + 1:
-                    state.pending.pop(0)
                     state.last_id = seq
                     await self._send_text(frame)
                     record_delivery(ts)
                     continue
-                missing = await replay.between(topic, state.last_id, seq)
-                for missing_seq, missing_frame in missing:
-                    if missing_seq == state.last_id + 1:
-                        state.last_id = missing_seq
-                        await self._send_text(missing_frame)
-                if state.last_id + 1 < seq:
-                    # Committed ids are gapless, so this is an event pruned or lost: move on.
-                    logger.warning("ids %s..%s of %s not found", state.last_id + 1, seq - 1, topic)
-                    state.last_id = seq - 1
+                # A gap: deliver what this site stored up to `seq`, never the frame itself.
+                # An id absent from the store is not this site's, and is not delivered.
+                if await self._deliver_stored(topic, state, seq) >= seq:
+                    record_delivery(ts)
         finally:
             state.busy = False
+
+    async def _deliver_stored(self, topic: str, state: TopicState, upto: int) -> int:
+        """Send the stored events after the socket's last id up to `upto`; the new last id.
+
+        Only ids that exist are skipped over: a jump means those events were pruned.
+        """
+        for seq, frame in await replay.between(topic, state.last_id, upto + 1):
+            if seq <= state.last_id or self.topics.get(topic) is not state:
+                continue
+            if seq != state.last_id + 1:
+                logger.warning("ids %s..%s of %s were pruned", state.last_id + 1, seq - 1, topic)
+            state.last_id = seq
+            await self._send_text(frame)
+        return state.last_id
 
     async def _drop(self, topic: str) -> None:
         state = self.topics.pop(topic, None)
@@ -351,6 +461,13 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             leaves = await self.presence.untrack(topic, self.key)
             if leaves:
                 await self._announce_presence(topic, {}, leaves)
+
+    async def _send_presence_state(self, topic: str, presence_state: dict) -> None:
+        """The state a late joiner receives, bounded in size; `count` is every user present."""
+        limit = settings.REALTIME_PRESENCE_STATE_LIMIT
+        shown = dict(list(presence_state.items())[:limit])
+        frame = {"op": "presence", "topic": topic, "state": shown, "count": len(presence_state)}
+        await self._send_json(frame)
 
     async def _announce_presence(self, topic: str, joins: dict, leaves: dict) -> None:
         frame = {"op": "presence", "topic": topic, "joins": joins, "leaves": leaves}

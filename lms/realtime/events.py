@@ -7,13 +7,19 @@ lock, which is held until the writer's transaction commits; the event row is
 stored in that same transaction, and the frame is sent to the channel layer
 only from `transaction.on_commit`. A rolled-back change sends nothing, and ids
 on a topic commit in order with no gaps.
+
+Every message carries the id of the site (its database) that sent it; a hub
+drops messages of another site, so deployments sharing a Redis server never
+deliver each other's events even if an operator gives them one namespace.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
+from functools import cache
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -36,6 +42,17 @@ def group_for(topic: str) -> str:
 def control_group() -> str:
     """The group every server process listens on for revocations."""
     return f"{settings.REALTIME_NAMESPACE}.control"
+
+
+def site_id() -> str:
+    """Which database this process serves: every message says where it comes from."""
+    db = connection.settings_dict
+    return _site_id(db["ENGINE"], str(db["NAME"]), db.get("HOST") or "", str(db.get("PORT") or ""))
+
+
+@cache
+def _site_id(engine: str, name: str, host: str, port: str) -> str:
+    return hashlib.sha256(f"{engine}|{name}|{host}|{port}".encode()).hexdigest()[:16]
 
 
 def to_json(value: Any) -> Any:
@@ -98,28 +115,69 @@ def revoke(
     topic: str | None = None,
     course_id: int | None = None,
     roles: list[str] | None = None,
-    disconnect: bool = False,
 ) -> None:
     """Remove topics from live sockets, on every server process, after commit.
 
     A socket drops each joined topic whose grant matches every given filter:
     its user is in `user_ids`, the topic is `topic`, the grant's course is
-    `course_id`, the grant's role is in `roles`. With `disconnect` the matched
-    users' sockets are closed altogether (a deactivated account).
+    `course_id`, the grant's role is in `roles`.
     """
+    _control(
+        "revoke",
+        user_ids=user_ids,
+        topic=topic,
+        course_id=course_id,
+        roles=[str(role) for role in roles] if roles is not None else None,
+    )
+
+
+def reauthorize(*, user_ids: list[int] | None = None, course_id: int | None = None) -> None:
+    """After commit, matching sockets check their user again and drop what is no longer granted.
+
+    For changes that no single grant expresses: a role or staff flag taken
+    away, a course given to another instructor, a password changed. Each
+    matching socket reloads its user and credential once and re-runs the
+    authorization of its topics (those of `course_id` only, when given).
+    """
+    _control("reauthorize", user_ids=user_ids, course_id=course_id)
+
+
+def disconnect(*, user_ids: list[int] | None = None, credential: str | None = None) -> None:
+    """After commit, close the matching sockets: a user's, or those opened with a credential.
+
+    `credential` is the fingerprint (realtime.auth.fingerprint) of a session
+    or token: a logout or a revoked token ends exactly the sockets it opened.
+    """
+    _control("disconnect", user_ids=user_ids, credential=credential)
+
+
+def _control(action: str, *, user_ids: list[int] | None = None, **filters: Any) -> None:
     message = {
         "type": "rt.control",
-        "action": "disconnect" if disconnect else "revoke",
+        "action": action,
         "user_ids": list(user_ids) if user_ids is not None else None,
-        "topic": topic,
-        "course_id": course_id,
-        "roles": list(roles) if roles is not None else None,
+        **filters,
     }
-    transaction.on_commit(lambda: _send(control_group(), message, "revoke"))
+    transaction.on_commit(lambda: _send(control_group(), message, action))
+
+
+def redact(
+    topic: str, *, events: list[str], object_id: int, replacement: str, data: dict[str, Any]
+) -> int:
+    """Rewrite the stored events about a deleted object, in the deleting transaction.
+
+    Stored `events` of `topic` whose data has `id == object_id` become
+    `replacement` with `data`: a replay (join with `since`, or a poll) never
+    returns the deleted content again, and ids stay gapless.
+    """
+    return Event.objects.filter(topic=topic, event__in=events, data__id=object_id).update(
+        event=replacement, data=to_json(data)
+    )
 
 
 def _send(group: str, message: dict[str, Any], kind: str) -> None:
     message["ts"] = time.time()
+    message["site"] = site_id()
     layer = get_channel_layer()
     try:
         async_to_sync(layer.group_send)(group, message)

@@ -20,7 +20,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from lms.realtime import metrics
-from lms.realtime.events import control_group, group_for
+from lms.realtime.events import control_group, group_for, site_id
 from lms.realtime.models import TopicCounter
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class Subscriber(Protocol):
 class Hub:
     def __init__(self) -> None:
         self.layer = get_channel_layer()
+        self.site = site_id()
         self.channel: str | None = None
         self.subscribers: dict[str, set[Subscriber]] = defaultdict(set)
         self.sockets: set[Subscriber] = set()
@@ -131,7 +132,14 @@ class Hub:
         """A transient frame (presence, typing) to every process's subscribers of `topic`."""
         await self.layer.group_send(
             group_for(topic),
-            {"type": "rt.event", "topic": topic, "id": None, "frame": frame, "ts": time.time()},
+            {
+                "type": "rt.event",
+                "topic": topic,
+                "id": None,
+                "frame": frame,
+                "ts": time.time(),
+                "site": site_id(),
+            },
         )
 
     # Loops
@@ -151,6 +159,10 @@ class Hub:
             except Exception:
                 logger.exception("channel layer receive failed; retrying")
                 await asyncio.sleep(0.5)
+                continue
+            if message.get("site") != self.site:
+                # Another deployment on the same Redis server: never ours to deliver.
+                metrics.FOREIGN_MESSAGES.inc()
                 continue
             try:
                 if message.get("type") == "rt.event":

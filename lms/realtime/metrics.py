@@ -18,3 +18,7 @@ RATE_LIMITED = Counter(
     "lms_rate_limited_total", "Requests and frames refused by a rate limit", ["scope"]
 )
 POLLS = Counter("lms_poll_requests_total", "Polling fallback requests")
+FOREIGN_MESSAGES = Counter(
+    "lms_foreign_messages_total",
+    "Channel-layer messages of another site (a shared Redis server), dropped",
+)

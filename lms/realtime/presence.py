@@ -33,6 +33,11 @@ def _live(entry: Entry, now: float) -> bool:
     return now - entry["ts"] <= _ttl()
 
 
+def _sockets_key(user_id: int) -> str:
+    # Not a topic name (topics never start with "~"), so no client can join or track it.
+    return f"~sockets:{user_id}"
+
+
 def state_from(entries: dict[str, Entry]) -> dict[str, dict]:
     """Per-user state: {"<user id>": {id, name, avatar, metas: [...]}}."""
     state: dict[str, dict] = {}
@@ -171,6 +176,27 @@ class Presence:
             entries.pop(key, None)
         leaves = await self._leaves_for(removed, topic, entries) if removed else {}
         return state_from(entries), leaves
+
+    async def add_socket(self, user_id: int, key: str, limit: int) -> bool:
+        """Count an open socket of `user_id`; False, and not counted, beyond `limit`.
+
+        Sockets are entries of a per-user key that expire like presence, so a
+        vanished process's sockets stop counting within the TTL.
+        """
+        topic = _sockets_key(user_id)
+        entry = {"user": {"id": user_id}, "meta": {}, "ts": time.time()}
+        await self.store.put(topic, key, entry)
+        now = time.time()
+        if sum(_live(e, now) for e in (await self.store.entries(topic)).values()) > limit:
+            await self.store.delete(topic, key)
+            return False
+        self.local[(topic, key)] = entry
+        return True
+
+    async def remove_socket(self, user_id: int, key: str) -> None:
+        topic = _sockets_key(user_id)
+        self.local.pop((topic, key), None)
+        await self.store.delete(topic, key)
 
     async def refresh_local(self) -> None:
         await self.store.refresh(list(self.local), time.time())

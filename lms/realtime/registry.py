@@ -10,14 +10,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+# A canonical id in a topic name: ASCII digits, no leading zero (`user:42`, never `user:042`).
+ID = r"[1-9][0-9]*"
+
+
+class Role(StrEnum):
+    """Why a user holds a topic; revocations name these."""
+
+    OWNER = "owner"
+    STUDENT = "student"
+    INSTRUCTOR = "instructor"
+    STAFF = "staff"
+    MEMBER = "member"
 
 
 @dataclass(frozen=True)
 class Grant:
     """Why a user may hold a topic; revocations match on it (see realtime.revoke)."""
 
-    role: str  # "owner", "student", "instructor", "staff", "member"
+    role: str  # a Role
     course_id: int | None = None
 
 
@@ -40,7 +54,8 @@ class Topic:
     regex: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "regex", re.compile(rf"^{self.pattern}$"))
+        # ASCII only, and fullmatch: no Unicode digits, no trailing newline.
+        object.__setattr__(self, "regex", re.compile(self.pattern, re.ASCII))
 
 
 _topics: list[Topic] = []
@@ -56,7 +71,7 @@ def resolve(name: str) -> tuple[Topic, dict[str, Any]] | None:
     if not isinstance(name, str) or len(name) > 200:
         return None
     for topic in _topics:
-        match = topic.regex.match(name)
+        match = topic.regex.fullmatch(name)
         if match:
             params = {k: int(v) if v.isdigit() else v for k, v in match.groupdict().items()}
             return topic, params

@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rest_framework.authtoken.models import Token
 
 from lms.realtime import metrics, replay
+from lms.realtime.auth import SESSION, TOKEN, Credential, current_user
 from lms.realtime.events import event_frame
 from lms.realtime.hub import get_hub
 from lms.realtime.registry import authorize
@@ -38,30 +39,39 @@ def _token_user(key: str):
     return token.user if token and token.user.is_active else None
 
 
-async def _authenticate(request: HttpRequest) -> tuple[Any, JsonResponse | None]:
-    """Token header, or the session with its CSRF check (as the REST API does)."""
+async def _authenticate(request: HttpRequest) -> tuple[Any, Credential | None, JsonResponse | None]:
+    """(user, credential, None) from the token header, or the session with its CSRF check."""
     header = request.headers.get("Authorization", "")
     if header:
         keyword, _, key = header.partition(" ")
         if keyword.lower() != "token" or not key.strip():
-            return None, _error(401, "Invalid Authorization header.")
+            return None, None, _error(401, "Invalid Authorization header.")
         user = await _token_user(key.strip())
         if user is None:
-            return None, _error(401, "Invalid token.")
-        return user, None
+            return None, None, _error(401, "Invalid token.")
+        return user, (TOKEN, key.strip()), None
     user = await request.auser()
     if not user.is_authenticated:
-        return None, _error(401, "Authentication credentials were not provided.")
+        return None, None, _error(401, "Authentication credentials were not provided.")
     rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
     if rejected is not None:
-        return None, _error(403, "CSRF check failed.")
-    return user, None
+        return None, None, _error(403, "CSRF check failed.")
+    return user, (SESSION, request.session.session_key), None
 
 
 def _parse(body: bytes) -> tuple[dict[str, int | None], float]:
+    """The topics and the seconds to wait; ValueError (a 400) for anything else.
+
+    Python's json reads NaN and Infinity, which JSON has not, and gives up on deep
+    nesting with RecursionError: both are bad requests, not server errors.
+    """
+
+    def refuse_constant(name: str):
+        raise ValueError(f"{name} is not JSON.")
+
     try:
-        content = json.loads(body or b"{}")
-    except ValueError as exc:
+        content = json.loads(body or b"{}", parse_constant=refuse_constant)
+    except (ValueError, RecursionError) as exc:
         raise ValueError("Body is not valid JSON.") from exc
     if not isinstance(content, dict):
         raise ValueError("Body must be a JSON object.")
@@ -71,21 +81,34 @@ def _parse(body: bytes) -> tuple[dict[str, int | None], float]:
     if len(topics) > MAX_POLL_TOPICS:
         raise ValueError(f"At most {MAX_POLL_TOPICS} topics.")
     for topic, since in topics.items():
+        # Event ids are 64-bit database integers.
         if since is not None and (
-            isinstance(since, bool) or not isinstance(since, int) or since < 0
+            isinstance(since, bool) or not isinstance(since, int) or not 0 <= since < 2**63
         ):
             raise ValueError(f"The last seen id of {topic} must be a non-negative integer or null.")
     wait = content.get("wait", DEFAULT_WAIT)
-    if isinstance(wait, bool) or not isinstance(wait, int | float) or wait < 0:
-        raise ValueError('"wait" must be a number of seconds.')
-    return topics, min(float(wait), settings.REALTIME_POLL_MAX_WAIT)
+    seconds = float("nan")
+    if not isinstance(wait, bool) and isinstance(wait, int | float):
+        with contextlib.suppress(OverflowError):  # an integer beyond any float
+            seconds = float(wait)
+    # NaN fails both comparisons; 1e400 reads as infinity.
+    if not 0 <= seconds < float("inf"):
+        raise ValueError('"wait" must be a finite, non-negative number of seconds.')
+    return topics, min(seconds, settings.REALTIME_POLL_MAX_WAIT)
 
 
 @database_sync_to_async
 def _check_access(
-    user, topics: dict[str, int | None]
+    user_id: int, credential: Credential, topics: dict[str, int | None]
 ) -> tuple[dict[str, bool], JsonResponse | None]:
-    """{topic: persistent}, or the error for the first topic that is unknown or refused."""
+    """{topic: persistent}, or the error for the first topic that is unknown or refused.
+
+    Against the user and credential as they are now: a held poll checks again
+    before it answers, so it never returns what its caller may no longer see.
+    """
+    user = current_user(user_id=user_id, credential=credential)
+    if user is None:
+        return {}, _error(401, "Your sign-in has ended; sign in again.")
     persistent = {}
     for topic in topics:
         resolved = authorize(user, topic)
@@ -138,14 +161,14 @@ async def poll(request: HttpRequest) -> JsonResponse:
     """POST {"topics": {"user:42": 118}, "wait": 25} → {"events": [...], "last_ids", "reset"}."""
     if request.method != "POST":
         return _error(405, "Use POST.")
-    user, failure = await _authenticate(request)
+    user, credential, failure = await _authenticate(request)
     if failure is not None:
         return failure
     try:
         topics, wait = _parse(request.body)
     except ValueError as exc:
         return _error(400, str(exc))
-    persistent, failure = await _check_access(user, topics)
+    persistent, failure = await _check_access(user.pk, credential, topics)
     if failure is not None:
         return failure
     metrics.POLLS.inc()
@@ -169,6 +192,11 @@ async def poll(request: HttpRequest) -> JsonResponse:
                 await asyncio.wait_for(waiter.woken.wait(), timeout=wait)
             # Read again either way: a send the channel layer lost is still stored.
             result = await _read(topics, persistent)
+            # Access may have ended while the poll was held: check after reading, so
+            # nothing read is answered to a caller who may no longer see it.
+            _persistent, failure = await _check_access(user.pk, credential, topics)
+            if failure is not None:
+                return failure
         result["events"].extend(waiter.transient)
         return JsonResponse(result)
     finally:

@@ -109,7 +109,7 @@ class TestDelete:
         )
         assert response.status_code == 204
         assert not ThreadMessage.objects.exists()
-        event = Event.objects.get(event="thread.message_deleted")
+        event = Event.objects.filter(event="thread.message_deleted").order_by("seq").last()
         assert event.topic == f"thread:{active_thread.pk}"
         assert event.data["id"] == message.pk
 

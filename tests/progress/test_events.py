@@ -118,9 +118,6 @@ def test_content_changes_publish_on_the_course_topic(user):
     lesson.save()
     module.title = "Bonus"
     module.save()
-    Lesson.objects.get(pk=lesson.pk).delete()
-    Module.objects.get(pk=module.pk).delete()
-    Course.objects.filter(pk=course.pk).first().save()
 
     events = events_on(topic, since=since)
     assert [name for name, _ in events] == [
@@ -128,9 +125,6 @@ def test_content_changes_publish_on_the_course_topic(user):
         "lesson.created",
         "lesson.updated",
         "module.updated",
-        "lesson.deleted",
-        "module.deleted",
-        "course.updated",
     ]
     assert events[1][1] == {
         "id": lesson.pk,
@@ -141,7 +135,24 @@ def test_content_changes_publish_on_the_course_topic(user):
     }
     assert events[0][1] == {"id": module.pk, "course": course.pk, "title": "Extra", "order": 5}
     assert events[2][1]["title"] == "Renamed"
+
+    Lesson.objects.get(pk=lesson.pk).delete()
+    Module.objects.get(pk=module.pk).delete()
+    Course.objects.filter(pk=course.pk).first().save()
+
+    events = events_on(topic, since=since)
+    # Deleted content is redacted from the stored events: a replay holds only deletions.
+    assert [name for name, _ in events] == [
+        "module.deleted",
+        "lesson.deleted",
+        "lesson.deleted",
+        "module.deleted",
+        "lesson.deleted",
+        "module.deleted",
+        "course.updated",
+    ]
     assert events[4][1] == {"id": lesson.pk, "module": module.pk}
+    assert "Renamed" not in str(events) and "Bonus" not in str(events)
     assert events[6][1]["title"] == course.title
 
 
