@@ -395,9 +395,9 @@
       var thread = frame.data || {};
       if (frame.event === "thread.created") {
         addOnTop(thread);
-      } else if (frame.event === "thread.updated") {
+      } else if (frame.event === "thread.updated" || frame.event === "thread.deleted") {
         var node = existing(thread.id);
-        if (!thread.is_active && !seesClosed) {
+        if (frame.event === "thread.deleted" || (!thread.is_active && !seesClosed)) {
           if (node) node.remove();
           if (!list.children.length) {
             list.hidden = true;

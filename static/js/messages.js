@@ -163,7 +163,7 @@
       }, 150);
 
       handlers.push(function (frame) {
-        if (frame.event === "dm.created" || frame.event === "dm.read") refreshInbox();
+        if (/^dm\.(created|read|deleted)$/.test(frame.event)) refreshInbox();
       });
       resyncs.push(refreshInbox);
     }
@@ -265,6 +265,9 @@
           markRead();
         } else if (frame.event === "dm.read" && dm.with === partnerId) {
           applyRead(dm.ids);
+        } else if (frame.event === "dm.deleted") {
+          var gone = document.getElementById("dm-" + Number(dm.id));
+          if (gone) gone.remove();
         }
       });
       resyncs.push(resync);

@@ -196,6 +196,15 @@
             pageList.insertBefore(pageItem(data), pageList.firstChild);
           }
           break;
+        case "notification.deleted": {
+          var wasUnread = false;
+          document.querySelectorAll('[data-notification-id="' + Number(data.id) + '"]').forEach(function (node) {
+            wasUnread = wasUnread || node.classList.contains("is-unread");
+            node.remove();
+          });
+          if (wasUnread && !replayed) setCount(Math.max(0, unread - 1));
+          break;
+        }
         case "notification.read":
           if (typeof data.unread_count === "number") setCount(data.unread_count);
           showRead(data.ids || []);

@@ -23,6 +23,8 @@
   const BACKOFF_MAX_MS = 30000;
   const FAILURES_BEFORE_POLLING = 2;
   const POLL_WAIT_S = 25;
+  // The server ended the sign-in (logout, password change, revoked token, deactivation).
+  const SIGNED_OUT_CODES = [4401, 4403];
 
   const subscriptions = new Map(); // topic -> {listeners: [handlers], lastId, joined, joinData, tracked, meta}
   const pending = new Map(); // ref -> callback
@@ -133,7 +135,7 @@
       }
       handleFrame(frame);
     };
-    current.onclose = function () {
+    current.onclose = function (event) {
       if (socket !== current) return;
       socket = null;
       stopHeartbeat();
@@ -141,12 +143,21 @@
       subscriptions.forEach(function (sub) {
         sub.joined = false;
       });
+      if (SIGNED_OUT_CODES.indexOf(event.code) !== -1) return signedOut();
       if (!opened) failures += 1;
       scheduleReconnect();
     };
     current.onerror = function () {
       /* onclose follows */
     };
+  }
+
+  // Nothing more arrives until the user signs in again: stop trying, say so.
+  function signedOut() {
+    clearTimeout(reconnectTimer);
+    stopPolling();
+    setState("offline");
+    document.dispatchEvent(new CustomEvent("lms:signed-out"));
   }
 
   function scheduleReconnect() {
@@ -280,6 +291,7 @@
           signal: pollController.signal,
         });
         const result = await response.json();
+        if (response.status === 401) return signedOut();
         if (response.status === 403 && result.topic) {
           const sub = subscriptions.get(result.topic);
           subscriptions.delete(result.topic);
