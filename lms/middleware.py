@@ -121,3 +121,64 @@ class DatabaseUnavailableMiddleware(MiddlewareMixin):
             return None
         logger.warning("database unavailable for %s: %s", request.path, exception)
         return database_unavailable_response(request)
+
+
+NUL_REFUSED = "The request contains a NUL character, which no field accepts."
+BAD_REQUEST_PAGE = (
+    '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
+    "<title>Bad request</title></head>\n<body>\n"
+    "<h1>Bad request</h1>\n<p>" + NUL_REFUSED + "</p>\n</body>\n</html>\n"
+)
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def contains_nul(request) -> bool:
+    """Whether the path, the query string or a form-encoded body carries a NUL byte.
+
+    PostgreSQL text cannot hold one, so a NUL that reaches a query is a 500. In
+    URL-encoded text a NUL can only be written `%00` or raw; `%2500` is the text "%00".
+    """
+    if "\x00" in request.path_info:
+        return True
+    query = request.META.get("QUERY_STRING", "")
+    if "%00" in query or "\x00" in query:
+        return True
+    if request.method == "POST" and request.content_type == FORM_CONTENT_TYPE:
+        body = request.body
+        return b"%00" in body or b"\x00" in body
+    return False
+
+
+def nul_refused_response(request) -> HttpResponse:
+    """400: JSON under /api/, a plain page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": NUL_REFUSED}, status=400)
+    return HttpResponse(BAD_REQUEST_PAGE, status=400, content_type="text/html")
+
+
+class RejectNulMiddleware:
+    """A NUL byte in the path, the query string or a posted form answers 400 before any view.
+
+    Sync and async, like StaticFilesMiddleware: the check needs no thread of its own.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.is_async:
+            return self.__acall__(request)
+        if contains_nul(request):
+            return nul_refused_response(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request):
+        if contains_nul(request):
+            return nul_refused_response(request)
+        return await self.get_response(request)

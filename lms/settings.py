@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early: a NUL byte in the URL or a posted form is a 400 before any view or query.
+    "lms.middleware.RejectNulMiddleware",
     "lms.middleware.StaticFilesMiddleware",
     "lms.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -217,6 +219,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "lms.exceptions.api_exception_handler",
     # Throttles identify clients by the same rule as lms/client_address.py.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # DRF's defaults, with a JSON parser that answers deep nesting with a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "lms.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_RATES": {
         "writes": os.environ.get("WRITE_RATE_LIMIT", "120/min"),

@@ -28,3 +28,21 @@ huge_strings = st.builds(
     st.integers(min_value=1000, max_value=FRAME_LIMIT + 64),
 )
 odd_values = json_values | huge_strings
+
+# What Python's json reads but JSON has not (json.dumps writes them as NaN, Infinity,
+# -Infinity), text with NUL bytes (which PostgreSQL text cannot hold), and nesting past
+# the depth at which Python's json parser gives up (about 1000).
+non_finite = st.sampled_from([float("nan"), float("inf"), float("-inf")])
+nul_text = st.builds(lambda before, after: before + "\x00" + after, text, text)
+hostile_values = non_finite | nul_text | st.integers(min_value=2**64, max_value=10**400)
+
+
+def nested_json(depth: int, kind: str = "[]", leaf: str = "1") -> str:
+    """JSON text of `leaf` inside `depth` arrays or objects."""
+    opening, closing = ("[", "]") if kind == "[]" else ('{"a": ', "}")
+    return opening * depth + leaf + closing * depth
+
+
+deeply_nested_json = st.builds(
+    nested_json, st.integers(min_value=1, max_value=5000), st.sampled_from(["[]", "{}"])
+)

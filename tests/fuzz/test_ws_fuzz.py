@@ -2,7 +2,8 @@
 
 Generated frames go to the real consumer through the ASGI application: random
 JSON, unknown ops, real ops with fields of odd types (ref, since, topic,
-presence meta), oversized and deeply nested frames, binary frames. After each
+presence meta), NaN and the infinities, NUL bytes, integers beyond 64 bits and
+JSON nested thousands deep in any field, oversized frames, binary frames. After each
 one the server may answer with error, reply, pong, presence, typing or event
 frames, all of them JSON a browser can parse, or say nothing; it never closes
 the socket, and a ping still gets its pong.
@@ -30,8 +31,12 @@ from tests.discussions.factories import ThreadFactory
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons
 from tests.fuzz import budget
 from tests.fuzz.strategies import (
+    deeply_nested_json,
+    hostile_values,
     huge_strings,
     json_values,
+    non_finite,
+    nul_text,
     odd_values,
     text,
 )
@@ -188,6 +193,37 @@ def deeply_nested(world: World) -> st.SearchStrategy[str]:
     )
 
 
+def hostile_fields(world: World) -> st.SearchStrategy[str]:
+    """Real ops with NaN or an infinity, a NUL byte, an integer beyond 64 bits or JSON
+    nested up to 5000 deep in one field; or a NUL byte in the topic or the ref."""
+    value = hostile_values.map(json.dumps) | deeply_nested_json
+
+    def assemble(op: str, topic: str, field: str, value: str) -> str:
+        base = {"op": op, "topic": topic}
+        if field != "ref":
+            base["ref"] = "h"
+        return json.dumps(base)[:-1] + f', "{field}": {value}}}'
+
+    in_a_field = st.builds(
+        assemble,
+        st.sampled_from(OPS),
+        st.sampled_from(world.joinable) | st.sampled_from(world.presence),
+        st.sampled_from(["since", "meta", "ref", "data", "topic"]),
+        value,
+    )
+    nul_names = as_text(
+        st.fixed_dictionaries(
+            {"op": st.sampled_from(OPS)},
+            optional={
+                "topic": nul_text | st.sampled_from(world.joinable).map(lambda t: t + "\x00"),
+                "ref": nul_text | non_finite,
+                "meta": st.dictionaries(nul_text, nul_text | non_finite, max_size=3),
+            },
+        )
+    )
+    return in_a_field | nul_names
+
+
 def not_json() -> st.SearchStrategy[str | bytes]:
     garbage = text | st.sampled_from(["", " ", "{", "null", "[]", '{"op":', "\x00", "NaN"])
     binary = st.binary(max_size=64) | st.sampled_from([b"\xff\xfe\xfd", b"\xc3\x28", b"{}"])
@@ -202,6 +238,7 @@ def any_frame(world: World) -> st.SearchStrategy[str | bytes]:
         presence_ops(world),
         oversized(),
         deeply_nested(world),
+        hostile_fields(world),
         not_json(),
     )
 
@@ -338,6 +375,12 @@ async def test_oversized_frames(world, data):
 @fuzz_settings(examples=15)
 async def test_deeply_nested_frames(world, data):
     await survives(world, data.draw(barrages(world, deeply_nested(world)), label="frames"))
+
+
+@given(data=st.data())
+@fuzz_settings(examples=30)
+async def test_non_finite_numbers_nul_bytes_and_deep_nesting_in_fields(world, data):
+    await survives(world, data.draw(barrages(world, hostile_fields(world)), label="frames"))
 
 
 @given(data=st.data())
