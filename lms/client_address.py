@@ -8,6 +8,7 @@ from the same TRUSTED_PROXY_COUNT and picks the same entry). See docs/security.m
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -31,3 +32,19 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def client_ip_in(request: HttpRequest, allowed: Iterable[str]) -> bool:
+    """Whether the client address is one of `allowed`: addresses or networks (10.0.0.0/8)."""
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    # A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d.
+    candidates = [ip, ip.ipv4_mapped] if ip.version == 6 and ip.ipv4_mapped else [ip]
+    for entry in allowed:
+        network = ipaddress.ip_network(entry, strict=False)
+        if any(candidate in network for candidate in candidates):
+            return True
+    return False

@@ -3,6 +3,7 @@
 See docs/configuration.md for every variable.
 """
 
+import ipaddress
 import os
 import sys
 import warnings
@@ -201,6 +202,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_CLIENT_IP_CALLABLE = "lms.client_address.client_ip"
 AXES_LOCKOUT_CALLABLE = "lms.views.signin_locked_out"
+
+# GET /metrics (docs/security.md): served to these addresses or networks (the client
+# address as above), or to `Authorization: Bearer <METRICS_TOKEN>`; unset: no token works.
+METRICS_ALLOWED_IPS = [
+    str(ipaddress.ip_network(entry.strip(), strict=False))
+    for entry in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",")
+    if entry.strip()
+]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rest_framework.authtoken.models import Token
 
+from lms.client_address import client_ip_in
 from lms.realtime import metrics, replay
 from lms.realtime.auth import SESSION, TOKEN, Credential, current_user
 from lms.realtime.events import event_frame
@@ -26,6 +28,15 @@ MAX_POLL_TOPICS = 100
 
 
 def metrics_endpoint(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for METRICS_ALLOWED_IPS or a bearer of METRICS_TOKEN; else 403."""
+    keyword, _, presented = request.headers.get("Authorization", "").partition(" ")
+    by_token = (
+        bool(settings.METRICS_TOKEN)
+        and keyword.lower() == "bearer"
+        and hmac.compare_digest(presented.encode(), settings.METRICS_TOKEN.encode())
+    )
+    if not by_token and not client_ip_in(request, settings.METRICS_ALLOWED_IPS):
+        return HttpResponse("Forbidden.\n", status=403, content_type="text/plain")
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 

@@ -388,7 +388,7 @@ def test_postgres_restart_answers_503_then_recovers_without_restarting_daphne(po
     health = json.loads(text)
     assert health["ok"] is False
     assert health["database"]["ok"] is False
-    assert "connection" in health["database"]["error"]
+    assert "error" not in health["database"]  # the cause goes to the log only
 
     cluster.start()
     # The first requests after the restart already succeed: connections kept open from

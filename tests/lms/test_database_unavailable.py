@@ -123,7 +123,7 @@ def test_pages_answer_a_plain_503_page(monkeypatch):
     assert Client().get("/courses/").status_code == 200
 
 
-def test_healthz_names_the_database_error(monkeypatch):
+def test_healthz_reports_the_outage_but_not_the_error(monkeypatch):
     error = unreachable_error()
     with every_query_fails_with(error, monkeypatch):
         response = Client().get("/healthz")
@@ -131,7 +131,7 @@ def test_healthz_names_the_database_error(monkeypatch):
     body = response.json()
     assert body["ok"] is False
     assert body["database"]["ok"] is False
-    assert body["database"]["error"] == str(error)[:200]
+    assert "error" not in body["database"]  # it names hosts and roles: logged only
 
 
 def test_a_broken_query_is_still_a_server_error(monkeypatch):
