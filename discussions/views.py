@@ -89,6 +89,8 @@ def course_discussions(request: HttpRequest, course_id: int) -> HttpResponse:
     course = get_object_or_404(Course, pk=course_id)
     grant = permissions.course_discussion_access(request.user, course)
     if grant is None:
+        if not course.is_published:
+            raise Http404("No such course.")  # as if it did not exist: it is not public
         raise PermissionDenied("Enroll in this course to join its discussions.")
     form = ThreadForm(request.POST or None)
     status = 200

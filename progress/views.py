@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from lms.models import Lesson
+from lms.selectors import course_is_visible
 from progress import services
 from progress.selectors import certificate_by_code
 
@@ -17,6 +18,9 @@ def lesson_complete(request, lesson_id: int):
     try:
         enrollment, created = services.lesson_complete(user=request.user, lesson=lesson)
     except services.NotEnrolled:
+        if not course_is_visible(user=request.user, course=lesson.module.course):
+            # As for a lesson that does not exist: a redirect would name the hidden course.
+            raise Http404("No such lesson.") from None
         messages.warning(request, "Enroll in this course to complete its lessons.")
         return redirect(lesson.module.course)
     if enrollment.completed_at and created and enrollment.progress == 100:
