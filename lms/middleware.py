@@ -4,6 +4,7 @@ import logging
 import warnings
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import utils as db_utils
 from django.http import HttpResponse, JsonResponse
@@ -182,3 +183,17 @@ class RejectNulMiddleware:
         if contains_nul(request):
             return nul_refused_response(request)
         return await self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, without a thread hop on the async request path.
+
+    Its two steps only build a header string, so on the async path they run inline
+    rather than in the one shared sync thread (which MiddlewareMixin would use and
+    every held poll would then wait for).
+    """
+
+    async def __acall__(self, request):
+        response = self.process_request(request)
+        response = response or await self.get_response(request)
+        return self.process_response(request, response)

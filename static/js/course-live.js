@@ -164,7 +164,7 @@
         document.querySelectorAll('[data-course-progress="' + courseId + '"]').forEach(function (bar) {
           bar.setAttribute("aria-valuenow", String(data.progress));
           var fill = bar.querySelector(".progress-bar");
-          if (fill) fill.style.width = data.progress + "%";
+          if (fill) fill.dataset.progress = String(data.progress); // width: app.css
         });
         document.querySelectorAll('[data-course-progress-label="' + courseId + '"]').forEach(function (label) {
           label.textContent = data.progress + "%";

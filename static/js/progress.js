@@ -23,7 +23,7 @@
     document.querySelectorAll('[data-course-progress="' + Number(courseId) + '"]').forEach(function (bar) {
       bar.setAttribute("aria-valuenow", String(p));
       var fill = bar.querySelector(".progress-bar");
-      if (fill) fill.style.width = p + "%";
+      if (fill) fill.dataset.progress = String(p); // width: app.css
     });
     document.querySelectorAll('[data-course-progress-label="' + Number(courseId) + '"]').forEach(function (label) {
       label.textContent = p + "%";

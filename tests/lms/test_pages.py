@@ -250,7 +250,7 @@ def test_dashboard_lists_my_courses_with_progress_bars(student, course, client_f
     assert (
         f'<div class="progress" data-course-progress="{course.id}" role="progressbar" '
         'aria-valuenow="50" aria-valuemin="0" aria-valuemax="100">'
-        '<div class="progress-bar" style="width: 50%"></div></div>'
+        '<div class="progress-bar" data-progress="50"></div></div>'
         f'<span data-course-progress-label="{course.id}">50%</span>'
     ) in html
 
