@@ -1,6 +1,8 @@
 """Nothing internal leaks: /healthz reports status only, /metrics is served to whom it may be."""
 
 import logging
+import re
+from pathlib import Path
 
 import pytest
 from django.db import utils as db_utils
@@ -12,6 +14,7 @@ from lms.client_address import client_ip
 from tests.lms.test_database_unavailable import every_query_fails_with, unreachable_error
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 # What a driver error names: where the database is and who connects to it.
 SECRET_DETAILS = ["db-secret.internal", "10.9.8.7", "6543", "lms_owner"]
@@ -153,3 +156,18 @@ def test_a_malformed_forwarded_address_falls_back_to_the_connecting_one(settings
     settings.TRUSTED_PROXY_COUNT = 1
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR="nonsense")
     assert client_ip(request) == "192.0.2.1"
+
+
+# The shipped deployment
+
+
+def test_nginx_never_proxies_metrics_and_overwrites_the_forwarded_address():
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert re.search(r"location = /metrics \{\s*return 404;\s*\}", nginx)
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx
+    assert "$proxy_add_x_forwarded_for" not in nginx
+
+
+def test_the_example_environment_trusts_nginx_as_the_one_proxy():
+    example = (ROOT / "deploy" / "lms.env.example").read_text().splitlines()
+    assert "TRUSTED_PROXY_COUNT=1" in example
