@@ -330,7 +330,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_servers(count: int, run_url: str, namespace: str) -> list[tuple[int, subprocess.Popen]]:
+def start_servers(
+    count: int, run_url: str, namespace: str, *, root: Path = ROOT
+) -> list[tuple[int, subprocess.Popen]]:
+    """`count` Daphne processes serving the code in `root` (this tree, or a baseline's)."""
     env = {
         **os.environ,
         "DATABASE_URL": run_url,
@@ -339,14 +342,14 @@ def start_servers(count: int, run_url: str, namespace: str) -> list[tuple[int, s
         "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
     }
     servers = []
     for _ in range(count):
         port = free_port()
         process = subprocess.Popen(
             [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "lms.asgi:application"],
-            cwd=ROOT,
+            cwd=root,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -132,7 +132,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
+    # A pool of open connections per process (psycopg's, through Django): no connection
+    # is opened per request or per websocket join, a held poll holds none while it
+    # waits, and a burst of work queues for at most DB_POOL_MAX_SIZE connections.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+        "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (web requests, websocket joins) share one file: wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
@@ -299,6 +309,8 @@ REALTIME_MAX_SOCKETS_PER_USER = env_int("REALTIME_MAX_SOCKETS_PER_USER", 20)
 REALTIME_PRESENCE_STATE_LIMIT = env_int("REALTIME_PRESENCE_STATE_LIMIT", 100)  # users shown
 REALTIME_PRESENCE_TTL = env_int("REALTIME_PRESENCE_TTL", 45)
 REALTIME_POLL_MAX_WAIT = 30
+# Threads (each with its own database connection) for handshakes, joins and polls.
+REALTIME_DB_THREADS = env_int("REALTIME_DB_THREADS", 8)
 
 
 def default_namespace(database: dict, redis_url: str) -> str:

@@ -20,9 +20,11 @@ ACCESS_FIELDS = ("role", "is_staff", "is_superuser", "password")
 
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="user_access_changed")
-def user_access_changed(sender, instance, raw: bool = False, **kwargs) -> None:
+def user_access_changed(sender, instance, raw: bool = False, update_fields=None, **kwargs) -> None:
     if raw or not instance.pk:
         return
+    if update_fields is not None and not set(update_fields) & {"is_active", *ACCESS_FIELDS}:
+        return  # a login's last_login, say: nothing access depends on
     before = sender.objects.filter(pk=instance.pk).values("is_active", *ACCESS_FIELDS).first()
     if before is None:
         return

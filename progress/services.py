@@ -7,8 +7,8 @@ writers queue instead of deadlocking:
    serializes completions of one student in one course;
 2. the LessonActivity row of (user, lesson) for activity reports;
 3. the user's LearningStats row: the per-user lock for stats and achievements;
-4. the realtime topic counters, taken by `publish()`; so events are published
-   only after every row above is written.
+4. the realtime topic counters, taken when the batch of events of a write is
+   stored (`lms.realtime.events.batch`), after every row above is written.
 
 Unique constraints back every "once" rule (completions, certificate,
 achievements). On SQLite, `select_for_update` is a no-op and the settings open
@@ -28,7 +28,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from lms.models import Course, Lesson, Module, User
-from lms.realtime.events import publish
+from lms.realtime.events import batch, publish
 from notifications import services as notifications
 from progress.models import (
     Achievement,
@@ -77,16 +77,20 @@ class _Outcome:
         self.events.append((event, data))
 
     def publish(self, stats: LearningStats) -> None:
-        """Publish every event on `user:{id}`, stats last, then the notifications."""
+        """Publish every event on `user:{id}`, stats last, then the notifications.
+
+        As one batch: one counter increment and one insert for all of them.
+        """
         topic = f"user:{self.user.pk}"
-        for event, data in self.events:
-            publish(topic, event, data)
-        if self.stats_changed:
-            publish(topic, "stats.updated", LearningStatsSerializer(stats).data)
-        for create_notification in self.notify:
-            create_notification()
-        for course_id in sorted(self.learning_changed_courses, key=lambda c: c or 0):
-            learning_changed.send(sender=None, user_id=self.user.pk, course_id=course_id)
+        with batch():
+            for event, data in self.events:
+                publish(topic, event, data)
+            if self.stats_changed:
+                publish(topic, "stats.updated", LearningStatsSerializer(stats).data)
+            for create_notification in self.notify:
+                create_notification()
+            for course_id in sorted(self.learning_changed_courses, key=lambda c: c or 0):
+                learning_changed.send(sender=None, user_id=self.user.pk, course_id=course_id)
 
 
 # Enrollment.

@@ -13,13 +13,14 @@ from importlib import import_module
 from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 from rest_framework.authtoken.models import Token
+
+from lms.realtime.db import in_db_thread
 
 TOKEN = "token"
 SESSION = "session"
@@ -79,7 +80,7 @@ def _session_user(session_key: str, user_id: int):
     return user if any(constant_time_compare(stored, h) for h in hashes) else None
 
 
-@database_sync_to_async
+@in_db_thread
 def _user_for_token(key: str):
     token = Token.objects.select_related("user").filter(key=key).first()
     if token is None or not token.user.is_active:

@@ -17,13 +17,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.cache import cache
 
 from lms.realtime import metrics, replay
 from lms.realtime.auth import Credential, credential_of, current_user, fingerprint
+from lms.realtime.db import in_db_thread
 from lms.realtime.hub import get_hub, record_delivery
 from lms.realtime.presence import PROCESS_ID, get_presence
 from lms.realtime.registry import Grant, authorize, resolve
@@ -50,10 +49,10 @@ class FrameError(Exception):
 
 @dataclass
 class TopicState:
-    grant: Grant
     family: str
     persistent: bool
     presence: bool
+    grant: Grant | None = None  # None while the join is being authorized
     last_id: int = 0
     ready: bool = False
     busy: bool = False
@@ -68,43 +67,50 @@ class SignedOut(Exception):
     """The socket's credential no longer holds: it is closed."""
 
 
-@database_sync_to_async
-def _authorize_join(user_id: int, credential: Credential | None, topic: str):
-    """(the user now, grant or None, join data) in one trip to a worker thread.
+@dataclass
+class Admission:
+    """What one join learned in its one trip to a database thread."""
 
-    The user and their credential are read again: a join never relies on what
-    was true at the handshake.
+    user: Any
+    grant: Grant | None
+    data: dict = field(default_factory=dict)
+    history: list[tuple[int, str]] = field(default_factory=list)
+    last_id: int = 0
+    reset: bool = False
+
+
+@in_db_thread
+def _authorize_join(
+    user_id: int, credential: Credential | None, topic: str, since: int | None
+) -> Admission:
+    """Authorize a join and read what it needs, in one trip to a database thread.
+
+    The user and their credential are read again (a join never relies on what
+    was true at the handshake); then the topic's authorization, its join data
+    and, on a persistent topic, its history after `since`. The caller has
+    subscribed already, so nothing committed after this read is missed.
     """
     user = current_user(user_id=user_id, credential=credential)
     if user is None:
         raise SignedOut
-    _check_user_join_rate(user_id)
     spec, params, grant = authorize(user, topic)
-    data = spec.join_data(user, **params) if grant is not None and spec.join_data else {}
-    return user, grant, data
+    admission = Admission(user=user, grant=grant)
+    if grant is None:
+        return admission
+    if spec.join_data:
+        admission.data = spec.join_data(user, **params)
+    if spec.persistent:
+        admission.history, admission.last_id, admission.reset = replay.history(topic, since)
+    return admission
 
 
-@database_sync_to_async
+@in_db_thread
 def _authorize_again(user_id: int, credential: Credential | None, topics: list[str]):
     """(the user now, {topic: grant or None}) for a socket told its access changed."""
     user = current_user(user_id=user_id, credential=credential)
     if user is None:
         raise SignedOut
     return user, {topic: authorize(user, topic)[2] for topic in topics}
-
-
-def _check_user_join_rate(user_id: int) -> None:
-    """Joins of one user over all their sockets and processes, counted in the shared cache."""
-    limit, window = settings.REALTIME_USER_JOIN_RATE
-    key = f"{settings.REALTIME_NAMESPACE}:joins:{user_id}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window's key expired in between
-        return
-    if count > limit:
-        metrics.RATE_LIMITED.labels(scope="ws_join_user").inc()
-        raise FrameError("rate_limited", f"At most {limit} joins per {window} seconds per user.")
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
@@ -124,6 +130,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         self.topics: dict[str, TopicState] = {}
         self.key = f"{PROCESS_ID}:{uuid.uuid4().hex[:12]}"
         self.join_times: list[float] = []
+        self.controls = 0  # control messages received: see op_join
         self.hub = get_hub()
         self.presence = get_presence(id(asyncio.get_running_loop()))
         self.closed = False
@@ -222,30 +229,33 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if resolved is None:
             raise FrameError("unknown_topic", f"No such topic: {topic}.")
         spec, _params = resolved
-        try:
-            self.user, grant, data = await _authorize_join(self.user_id, self.credential, topic)
-        except SignedOut:
-            return await self._sign_out()
-        if grant is None:
-            raise FrameError("forbidden", f"You may not join {topic}.")
         if topic in self.topics:
             await self._drop(topic)
-        state = TopicState(
-            grant=grant, family=spec.name, persistent=spec.persistent, presence=spec.presence
-        )
+        state = TopicState(family=spec.name, persistent=spec.persistent, presence=spec.presence)
         self.topics[topic] = state
-        # Subscribe before reading history, so nothing committed in between is missed.
+        # Subscribe before reading history, so nothing committed in between is missed;
+        # nothing is delivered before the join is granted and its history sent.
         await self.hub.subscribe(topic, self)
-        history: list = []
+        controls = self.controls
+        try:
+            admission = await _authorize_join(self.user_id, self.credential, topic, since)
+            if self.controls != controls:  # access changed while we read: read again
+                admission = await _authorize_join(self.user_id, self.credential, topic, since)
+        except SignedOut:
+            return await self._sign_out()
+        except BaseException:
+            await self._drop(topic)
+            raise
+        self.user = admission.user
+        if admission.grant is None or self.topics.get(topic) is not state:
+            await self._drop(topic)
+            raise FrameError("forbidden", f"You may not join {topic}.")
+        state.grant = admission.grant
+        data, history = admission.data, admission.history
         if spec.persistent:
-            try:
-                history, last_id, reset = await replay.load(topic, since)
-            except Exception:
-                await self._drop(topic)
-                raise
-            state.last_id = last_id
-            data = {**data, "last_id": last_id}
-            if reset:
+            state.last_id = admission.last_id
+            data = {**data, "last_id": admission.last_id}
+            if admission.reset:
                 data["reset"] = True
         metrics.JOINS.labels(topic=spec.name).inc()
         await self._reply(ref, True, topic=topic, data=data)
@@ -375,6 +385,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         credential = message.get("credential")
         if credential is not None and credential != self.credential_id:
             return
+        self.controls += 1  # a join being authorized now reads its access again
         if action == "disconnect":
             await self._close_with(CLOSE_DEACTIVATED if credential is None else CLOSE_SIGNED_OUT)
         elif action == "reauthorize":
@@ -390,7 +401,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         topics = [
             topic
             for topic, state in self.topics.items()
-            if course_id is None or state.grant.course_id == course_id
+            if state.grant is not None and (course_id is None or state.grant.course_id == course_id)
         ]
         try:
             self.user, grants = await _authorize_again(self.user_id, self.credential, topics)
@@ -474,6 +485,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         await self.hub.send_group(topic, json.dumps(frame))
 
     def _check_join_rate(self) -> None:
+        if not self.hub.user_joins.allow(self.user_id):
+            metrics.RATE_LIMITED.labels(scope="ws_join_user").inc()
+            limit, window = settings.REALTIME_USER_JOIN_RATE
+            raise FrameError("rate_limited", f"At most {limit} joins per {window} s per user.")
         limit, window = settings.REALTIME_JOIN_RATE
         now = time.monotonic()
         self.join_times = [t for t in self.join_times if now - t < window]
@@ -523,6 +538,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _revocation_matches(message: dict, topic: str, state: TopicState) -> bool:
+    if state.grant is None:  # still being authorized: op_join reads its access again
+        return False
     if message.get("topic") is not None and message["topic"] != topic:
         return False
     if message.get("course_id") is not None and state.grant.course_id != message["course_id"]:

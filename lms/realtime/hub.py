@@ -15,12 +15,13 @@ import time
 from collections import defaultdict
 from typing import Protocol
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from lms.realtime import metrics
+from lms.realtime.db import in_db_thread
 from lms.realtime.events import control_group, group_for, site_id
+from lms.realtime.limits import UserJoins
 from lms.realtime.models import TopicCounter
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class Hub:
         self.subscribers: dict[str, set[Subscriber]] = defaultdict(set)
         self.sockets: set[Subscriber] = set()
         self.maintenance_callbacks: list = []
+        self.user_joins = UserJoins()
         self._topic_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._in_group: set[str] = set()
         self._start_lock = asyncio.Lock()
@@ -231,7 +233,7 @@ class Hub:
                     await behind(topic, last_id)
 
 
-@database_sync_to_async
+@in_db_thread
 def _last_ids(topics: list[str]) -> dict[str, int]:
     return dict(TopicCounter.objects.filter(topic__in=topics).values_list("topic", "last_id"))
 

@@ -55,6 +55,10 @@ class MemoryPresence:
     async def put(self, topic: str, key: str, entry: Entry) -> None:
         self.topics.setdefault(topic, {})[key] = entry
 
+    async def put_and_read(self, topic: str, key: str, entry: Entry) -> dict[str, Entry]:
+        await self.put(topic, key, entry)
+        return await self.entries(topic)
+
     async def delete(self, topic: str, key: str) -> Entry | None:
         return self.topics.get(topic, {}).pop(key, None)
 
@@ -91,12 +95,24 @@ class RedisPresence:
             pipe.expire(key, int(_ttl() * 4) + 1)
 
     async def put(self, topic: str, key: str, entry: Entry) -> None:
+        await self._put(topic, key, entry).execute()
+
+    async def put_and_read(self, topic: str, key: str, entry: Entry) -> dict[str, Entry]:
+        """Put, then read every entry of the topic, in one round trip."""
+        entries, times = self._keys(topic)
+        pipe = self._put(topic, key, entry)
+        pipe.hgetall(entries)
+        pipe.zrange(times, 0, -1, withscores=True)
+        *_, raw, scored = await pipe.execute()
+        return self._decode(raw, scored)
+
+    def _put(self, topic: str, key: str, entry: Entry):
         entries, times = self._keys(topic)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(entries, key, json.dumps({"user": entry["user"], "meta": entry["meta"]}))
         pipe.zadd(times, {key: entry["ts"]})
         self._expire(pipe, topic)
-        await pipe.execute()
+        return pipe
 
     async def delete(self, topic: str, key: str) -> Entry | None:
         entries, times = self._keys(topic)
@@ -116,6 +132,10 @@ class RedisPresence:
         pipe.hgetall(entries)
         pipe.zrange(times, 0, -1, withscores=True)
         raw, scored = await pipe.execute()
+        return self._decode(raw, scored)
+
+    @staticmethod
+    def _decode(raw: dict, scored: list) -> dict[str, Entry]:
         stamps = {k.decode(): ts for k, ts in scored}
         return {
             k.decode(): {**json.loads(v), "ts": stamps.get(k.decode(), 0.0)} for k, v in raw.items()
@@ -185,9 +205,9 @@ class Presence:
         """
         topic = _sockets_key(user_id)
         entry = {"user": {"id": user_id}, "meta": {}, "ts": time.time()}
-        await self.store.put(topic, key, entry)
+        entries = await self.store.put_and_read(topic, key, entry)
         now = time.time()
-        if sum(_live(e, now) for e in (await self.store.entries(topic)).values()) > limit:
+        if sum(_live(e, now) for e in entries.values()) > limit:
             await self.store.delete(topic, key)
             return False
         self.local[(topic, key)] = entry

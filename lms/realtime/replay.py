@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
-
+from lms.realtime.db import in_db_thread
 from lms.realtime.events import event_frame
 from lms.realtime.models import Event, TopicCounter
 
@@ -34,8 +33,7 @@ def events_after(topic: str, since: int) -> tuple[list[Event], int, bool]:
     return events, max(current, events[-1].seq), False
 
 
-@database_sync_to_async
-def load(topic: str, since: int | None) -> tuple[list[tuple[int, str]], int, bool]:
+def history(topic: str, since: int | None) -> tuple[list[tuple[int, str]], int, bool]:
     """Frames to replay on join, the id the socket continues from, and reset."""
     if since is None:
         return [], last_id(topic), False
@@ -43,7 +41,7 @@ def load(topic: str, since: int | None) -> tuple[list[tuple[int, str]], int, boo
     return [(e.seq, event_frame(topic, e.event, e.seq, e.data)) for e in events], current, reset
 
 
-@database_sync_to_async
+@in_db_thread
 def between(topic: str, after: int, before: int) -> list[tuple[int, str]]:
     events = Event.objects.filter(topic=topic, seq__gt=after, seq__lt=before).order_by("seq")
     return [(e.seq, event_frame(topic, e.event, e.seq, e.data)) for e in events]

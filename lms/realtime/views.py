@@ -8,7 +8,6 @@ import hmac
 import json
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -19,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from lms.client_address import client_ip_in
 from lms.realtime import metrics, replay
 from lms.realtime.auth import SESSION, TOKEN, Credential, current_user
+from lms.realtime.db import in_db_thread
 from lms.realtime.events import event_frame
 from lms.realtime.hub import get_hub
 from lms.realtime.registry import authorize
@@ -44,7 +44,7 @@ def _error(status: int, detail: str, **extra: Any) -> JsonResponse:
     return JsonResponse({"detail": detail, **extra}, status=status)
 
 
-@database_sync_to_async
+@in_db_thread
 def _token_user(key: str):
     token = Token.objects.select_related("user").filter(key=key).first()
     return token.user if token and token.user.is_active else None
@@ -108,7 +108,7 @@ def _parse(body: bytes) -> tuple[dict[str, int | None], float]:
     return topics, min(seconds, settings.REALTIME_POLL_MAX_WAIT)
 
 
-@database_sync_to_async
+@in_db_thread
 def _check_access(
     user_id: int, credential: Credential, topics: dict[str, int | None]
 ) -> tuple[dict[str, bool], JsonResponse | None]:
@@ -132,7 +132,7 @@ def _check_access(
     return persistent, None
 
 
-@database_sync_to_async
+@in_db_thread
 def _read(topics: dict[str, int | None], persistent: dict[str, bool]) -> dict[str, Any]:
     events: list[dict] = []
     last_ids: dict[str, int] = {}

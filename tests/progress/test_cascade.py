@@ -347,9 +347,9 @@ def test_one_completion_stays_under_the_query_bound(
     middle = Lesson.objects.select_related("module").get(pk=lessons[-2].pk)
     last = Lesson.objects.select_related("module").get(pk=lessons[-1].pk)
 
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(25):
         lesson_complete(user=user, lesson=middle)
-    with django_assert_max_num_queries(80):
+    with django_assert_max_num_queries(40):
         enrollment, _ = lesson_complete(user=user, lesson=last, score=90)
 
     assert enrollment.progress == 100

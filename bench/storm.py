@@ -1,0 +1,284 @@
+#!/usr/bin/env python
+"""Reconnect storm: N students' sockets opening at once (or at a pace) on one Daphne process.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_load REDIS_URL=redis://127.0.0.1:6379/0 \\
+        .venv/bin/python bench/storm.py [--sockets 1000] [--rate 0] [--runs 2] \\
+        [--baseline <git revision>]
+
+A restarted process or a network blip sends every student's browser back at
+once. Each client opens a websocket with its API token and joins its
+`user:{id}` and `course:{id}` topics, as the dashboard does. All sockets are
+released at the same moment (`--rate 0`), or paced at `--rate` per second.
+
+The database named in DATABASE_URL is the benchmark's own (bench/load.py
+seeds it with `seed_demo --students N`); each run starts a fresh copy of it.
+The server is one Daphne process with production settings and the
+channels-redis pub/sub layer. With `--baseline REV` the same storm also runs,
+in the same invocation, against a Daphne serving the code of git revision
+REV (checked out in a temporary worktree), and both are printed side by side.
+
+Reported per run: handshakes that failed (refused, dropped or timed out),
+sockets joined, the time from the release to the last socket joined, p50/p99
+time to joined, and the join rate: sockets joined per second over the whole
+storm, and in the best second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import multiprocessing as mp
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import (  # noqa: E402
+    ensure_seeded,
+    fresh_copy,
+    percentile,
+    population,
+    rss_kib,
+    start_servers,
+    stop_servers,
+    wait_until_quiet,
+)
+
+OPEN_TIMEOUT = 30
+
+
+def client_process(sockets, url, course, start_at, rate, done, hold, results):
+    """Open `sockets` (global index, user id, key); report (outcome, seconds) per socket.
+
+    Each socket holds on once joined, until the parent sets `hold`: the server
+    carries every joined socket while the rest are still arriving.
+    """
+    import websockets
+
+    async def one(index: int, user_id: int, key: str, release: asyncio.Event) -> tuple[str, float]:
+        due = start_at + (index / rate if rate else 0)
+        await asyncio.sleep(max(0.0, due - time.time()))
+        try:
+            outcome, seconds, ws = await join(user_id, key)
+        finally:
+            with done.get_lock():
+                done.value += 1
+        if ws is not None:
+            await release.wait()
+            await ws.close()
+        return outcome, seconds
+
+    async def join(user_id: int, key: str):
+        try:
+            ws = await websockets.connect(
+                url, additional_headers={"Authorization": f"Token {key}"}, open_timeout=OPEN_TIMEOUT
+            )
+        except websockets.InvalidStatus as exc:
+            return f"handshake refused ({exc.response.status_code})", time.time() - start_at, None
+        except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+            return f"handshake failed ({type(exc).__name__})", time.time() - start_at, None
+        try:
+            for ref, topic in enumerate((f"user:{user_id}", f"course:{course}"), 1):
+                await ws.send(json.dumps({"op": "join", "topic": topic, "ref": str(ref)}))
+            replies = 0
+            while replies < 2:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT))
+                if frame.get("op") == "reply":
+                    if not frame["ok"]:
+                        await ws.close()
+                        return f"join refused ({frame['error']['code']})", 0.0, None
+                    replies += 1
+        except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+            await ws.close()
+            return f"closed before joined ({type(exc).__name__})", 0.0, None
+        return "joined", time.time() - start_at, ws
+
+    async def main():
+        release = asyncio.Event()
+
+        async def watch() -> None:
+            await asyncio.to_thread(hold.wait)
+            release.set()
+
+        watcher = asyncio.ensure_future(watch())
+        outcomes = await asyncio.gather(*(one(i, u, k, release) for i, u, k in sockets))
+        await watcher
+        return outcomes
+
+    results.put(asyncio.run(main()))
+
+
+def storm(url: str, people: dict, args) -> dict:
+    """One storm against the server at `url` (ws://.../ws/)."""
+    ctx = mp.get_context("spawn")
+    results, hold, done = ctx.Queue(), ctx.Event(), ctx.Value("i", 0)
+    students = [(i, u, k) for i, (u, k) in enumerate(people["students"][: args.sockets])]
+    start_at = time.time() + 3 + args.clients * 0.5  # every client process is up by then
+    processes = [
+        ctx.Process(
+            target=client_process,
+            args=(
+                students[c :: args.clients],
+                url,
+                people["course"],
+                start_at,
+                args.rate,
+                done,
+                hold,
+                results,
+            ),
+        )
+        for c in range(args.clients)
+    ]
+    for process in processes:
+        process.start()
+    deadline = start_at + (len(students) / args.rate if args.rate else 0) + OPEN_TIMEOUT * 2
+    while done.value < len(students) and time.time() < deadline:
+        time.sleep(0.2)
+    hold.set()
+    outcomes = []
+    for _ in processes:
+        outcomes.extend(results.get(timeout=120))
+    for process in processes:
+        process.join(30)
+    joined = sorted(seconds for outcome, seconds in outcomes if outcome == "joined")
+    failures = collections.Counter(outcome for outcome, _ in outcomes if outcome != "joined")
+    per_second = collections.Counter(int(seconds) for seconds in joined)
+    last = joined[-1] if joined else float("nan")
+    return {
+        "sockets": len(outcomes),
+        "joined": len(joined),
+        "failed": sum(failures.values()),
+        "failures": dict(failures),
+        "last_joined_s": last,
+        "p50_s": percentile(joined, 0.5),
+        "p99_s": percentile(joined, 0.99),
+        "rate": len(joined) / last if joined else 0.0,
+        "best_second": max(per_second.values()) if per_second else 0,
+    }
+
+
+def profile(pid: int, prefix: str, label: str) -> subprocess.Popen:
+    """Sample the server with py-spy (installed separately) for the length of the storm."""
+    out = f"{prefix}-{label.replace(' ', '-')}.txt"
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "-p",
+            str(pid),
+            "-f",
+            "raw",
+            "-o",
+            out,
+            "-r",
+            "200",
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def baseline_worktree(revision: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix="storm-baseline-"))
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(path), revision],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=0, help="sockets per second; 0: all at once")
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=4, help="client processes")
+    parser.add_argument("--baseline", help="git revision to measure in the same run")
+    parser.add_argument("--quiet-load", type=float, default=1.5)
+    parser.add_argument(
+        "--profile", help="write a py-spy profile of the server per run to this prefix"
+    )
+    args = parser.parse_args()
+
+    template = os.environ.get("DATABASE_URL", "")
+    if not template.startswith("postgres") or not os.environ.get("REDIS_URL"):
+        sys.exit("set DATABASE_URL (PostgreSQL, the benchmark's own database) and REDIS_URL")
+    ensure_seeded(template, args.sockets)
+    run_url = template + "_run"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+    os.environ["DATABASE_URL"] = run_url
+    os.environ["DEBUG"] = "1"  # this process only sets up data; the servers run with DEBUG off
+    import django
+
+    targets = [("this tree", ROOT)]
+    worktree = None
+    if args.baseline:
+        worktree = baseline_worktree(args.baseline)
+        targets.insert(0, (f"baseline {args.baseline}", worktree))
+    rows = []
+    try:
+        django.setup()
+        for run in range(1, args.runs + 1):
+            for label, root in targets:
+                fresh_copy(template, run_url)
+                people = population(args.sockets)
+                load = wait_until_quiet(args.quiet_load, patience=300)
+                namespace = f"storm-{os.getpid()}-{run}-{len(rows)}"
+                servers = start_servers(1, run_url, namespace, root=root)
+                port, process = servers[0]
+                profiler = profile(process.pid, args.profile, label) if args.profile else None
+                try:
+                    before = rss_kib(process.pid)
+                    result = storm(f"ws://127.0.0.1:{port}/ws/", people, args)
+                    result["rss_per_socket_kib"] = (rss_kib(process.pid) - before) / max(
+                        1, result["joined"]
+                    )
+                finally:
+                    if profiler is not None:
+                        profiler.send_signal(signal.SIGINT)  # py-spy writes its file then
+                        profiler.wait(30)
+                    stop_servers(servers)
+                result.update(target=label, run=run, load=load)
+                rows.append(result)
+                print_row(result)
+    finally:
+        if worktree is not None:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT)
+    print()
+    print(f"{args.sockets} sockets, rate {args.rate or 'all at once'}, one Daphne process")
+    print("| target | run | failed | joined | last joined | p50 | p99 | joins/s | best second |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['target']} | {r['run']} | {r['failed']} | {r['joined']} "
+            f"| {r['last_joined_s']:.1f} s | {r['p50_s']:.1f} s | {r['p99_s']:.1f} s "
+            f"| {r['rate']:.0f} | {r['best_second']} |"
+        )
+
+
+def print_row(result: dict) -> None:
+    print(
+        f"{result['target']} run {result['run']}: {result['failed']} failed "
+        f"{result['failures'] or ''}, {result['joined']} joined, last after "
+        f"{result['last_joined_s']:.2f} s, p50 {result['p50_s']:.2f} s, "
+        f"{result['rate']:.0f} joins/s (best second {result['best_second']}), "
+        f"{result['rss_per_socket_kib']:.1f} KiB per socket",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
