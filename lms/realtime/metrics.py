@@ -22,3 +22,20 @@ FOREIGN_MESSAGES = Counter(
     "lms_foreign_messages_total",
     "Channel-layer messages of another site (a shared Redis server), dropped",
 )
+HELD_POLLS = Gauge("lms_poll_held", "Polls this process holds, waiting for events")
+DB_CONNECTIONS_IN_USE = Gauge(
+    "lms_db_connections_in_use", "Pooled database connections lent out now (0 without a pool)"
+)
+
+
+def _connections_in_use() -> float:
+    from django.db import connections
+
+    pool = getattr(connections["default"], "pool", None)
+    if pool is None:
+        return 0
+    stats = pool.get_stats()
+    return stats.get("pool_size", 0) - stats.get("pool_available", 0)
+
+
+DB_CONNECTIONS_IN_USE.set_function(_connections_in_use)

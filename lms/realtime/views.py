@@ -25,6 +25,9 @@ from lms.realtime.registry import authorize
 
 DEFAULT_WAIT = 25
 MAX_POLL_TOPICS = 100
+POLL_RETRY_AFTER_SECONDS = 5
+# Polls this process holds, per user: a user may not crowd the process out with held polls.
+held_polls: dict[int, int] = {}
 
 
 def metrics_endpoint(request: HttpRequest) -> HttpResponse:
@@ -109,6 +112,16 @@ def _parse(body: bytes) -> tuple[dict[str, int | None], float]:
 
 
 @in_db_thread
+def _read_if_allowed(
+    user_id: int, credential: Credential, topics: dict[str, int | None], persistent: dict
+) -> tuple[dict[str, Any], JsonResponse | None]:
+    """A held poll's answer, in one database trip: what it read, unless access has ended."""
+    result = _read.func(topics, persistent)
+    _persistent, failure = _check_access.func(user_id, credential, topics)
+    return result, failure
+
+
+@in_db_thread
 def _check_access(
     user_id: int, credential: Credential, topics: dict[str, int | None]
 ) -> tuple[dict[str, bool], JsonResponse | None]:
@@ -186,6 +199,15 @@ async def poll(request: HttpRequest) -> JsonResponse:
     result = await _read(topics, persistent)
     if result["events"] or result["reset"] or wait == 0:
         return JsonResponse(result)
+    if held_polls.get(user.pk, 0) >= settings.REALTIME_MAX_POLLS_PER_USER:
+        metrics.RATE_LIMITED.labels(scope="poll").inc()
+        response = _error(
+            429,
+            f"At most {settings.REALTIME_MAX_POLLS_PER_USER} polls held at once per user.",
+            code="rate_limited",
+        )
+        response["Retry-After"] = str(POLL_RETRY_AFTER_SECONDS)
+        return response
     # A topic without a last seen id starts from now: wait for what comes after.
     topics = {
         topic: result["last_ids"].get(topic) if since is None else since
@@ -193,23 +215,27 @@ async def poll(request: HttpRequest) -> JsonResponse:
     }
     hub = get_hub()
     waiter = _Waiter()
-    for topic in topics:
-        await hub.subscribe(topic, waiter)
+    held_polls[user.pk] = held_polls.get(user.pk, 0) + 1
+    metrics.HELD_POLLS.inc()
     try:
+        for topic in topics:
+            await hub.subscribe(topic, waiter)
         # Read again now that we are subscribed: nothing committed in between is missed.
         result = await _read(topics, persistent)
         if not result["events"] and not result["reset"]:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.woken.wait(), timeout=wait)
-            # Read again either way: a send the channel layer lost is still stored.
-            result = await _read(topics, persistent)
-            # Access may have ended while the poll was held: check after reading, so
-            # nothing read is answered to a caller who may no longer see it.
-            _persistent, failure = await _check_access(user.pk, credential, topics)
+            # Read again either way (a send the channel layer lost is still stored), and
+            # check access after reading: it may have ended while the poll was held.
+            result, failure = await _read_if_allowed(user.pk, credential, topics, persistent)
             if failure is not None:
                 return failure
         result["events"].extend(waiter.transient)
         return JsonResponse(result)
     finally:
+        metrics.HELD_POLLS.dec()
+        held_polls[user.pk] -= 1
+        if not held_polls[user.pk]:
+            del held_polls[user.pk]
         for topic in topics:
             await hub.unsubscribe(topic, waiter)
