@@ -12,10 +12,10 @@ import hashlib
 from importlib import import_module
 from urllib.parse import urlsplit
 
-from channels.auth import AuthMiddlewareStack
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 from rest_framework.authtoken.models import Token
@@ -43,11 +43,7 @@ def fingerprint(credential: Credential) -> str:
 
 def credential_of(scope) -> Credential | None:
     """The token or session a handshake authenticated with."""
-    if scope.get("credential"):
-        return scope["credential"]
-    session = scope.get("session")
-    key = getattr(session, "session_key", None)
-    return (SESSION, key) if key else None
+    return scope.get("credential")
 
 
 def current_user(*, user_id: int, credential: Credential | None):
@@ -67,12 +63,14 @@ def current_user(*, user_id: int, credential: Credential | None):
     return user if user is not None and user.is_active else None
 
 
-def _session_user(session_key: str, user_id: int):
+def _session_user(session_key: str, user_id: int | None = None):
+    """The user signed in to the session (and `user_id`, when given) with a valid hash."""
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     session = store.load()
-    if str(session.get(SESSION_KEY)) != str(user_id):
+    signed_in = session.get(SESSION_KEY)
+    if signed_in is None or (user_id is not None and str(signed_in) != str(user_id)):
         return None
-    user = get_user_model().objects.filter(pk=user_id).first()
+    user = get_user_model().objects.filter(pk=signed_in).first()
     if user is None:
         return None
     stored = session.get(HASH_SESSION_KEY) or ""
@@ -81,36 +79,45 @@ def _session_user(session_key: str, user_id: int):
 
 
 @in_db_thread
-def _user_for_token(key: str):
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
+def _handshake_user(credential: Credential | None):
+    """The active user a handshake's credential stands for, or AnonymousUser."""
+    user = None
+    if credential is not None and credential[0] == TOKEN:
+        token = Token.objects.select_related("user").filter(key=credential[1]).first()
+        user = token.user if token is not None else None
+    elif credential is not None:
+        user = _session_user(credential[1])
+    return user if user is not None and user.is_active else AnonymousUser()
 
 
-class TokenAuthMiddleware:
-    """`Authorization: Token <key>` on the handshake wins over the session cookie."""
+class WebsocketAuthMiddleware:
+    """Who is connecting: `Authorization: Token <key>`, or else the session cookie.
+
+    One trip to a database thread per handshake. The user and the credential
+    go into the scope; the ASGI `send` is passed through untouched (Channels'
+    session middleware would wrap every frame the socket sends, and a socket
+    never writes its session).
+    """
 
     def __init__(self, inner):
         self.inner = inner
 
     async def __call__(self, scope, receive, send):
+        credential = None
         authorization = _header(scope, b"authorization")
         if authorization:
             keyword, _, key = authorization.partition(" ")
             if keyword.lower() == "token" and key.strip():
-                scope = dict(
-                    scope,
-                    user=await _user_for_token(key.strip()),
-                    credential=(TOKEN, key.strip()),
-                )
-            else:
-                scope = dict(scope, user=AnonymousUser())
+                credential = (TOKEN, key.strip())
+        else:
+            session_key = parse_cookie(_header(scope, b"cookie") or "").get(
+                settings.SESSION_COOKIE_NAME
+            )
+            credential = (SESSION, session_key) if session_key else None
+        # A malformed Authorization header authenticates no one, even with a cookie.
+        user = await _handshake_user(credential) if credential else AnonymousUser()
+        scope = dict(scope, user=user, credential=credential if user.is_authenticated else None)
         return await self.inner(scope, receive, send)
-
-
-def WebsocketAuthMiddleware(inner):  # noqa: N802 - reads like the Channels stacks it wraps
-    return AuthMiddlewareStack(TokenAuthMiddleware(inner))
 
 
 class WebsocketOriginValidator:
