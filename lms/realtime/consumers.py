@@ -47,7 +47,7 @@ class FrameError(Exception):
         self.message = message
 
 
-@dataclass
+@dataclass(slots=True)  # one per joined topic per socket: thousands per process
 class TopicState:
     family: str
     persistent: bool
