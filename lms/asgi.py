@@ -9,6 +9,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from lms.realtime import server_tuning  # noqa: E402, F401
 from lms.realtime.auth import WebsocketAuthMiddleware, WebsocketOriginValidator  # noqa: E402
 from lms.realtime.routing import websocket_urlpatterns  # noqa: E402
 

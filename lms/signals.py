@@ -7,7 +7,7 @@ longer granted at once, on every server process.
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import post_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from rest_framework.authtoken.models import Token
 
@@ -19,8 +19,14 @@ from lms.realtime.events import disconnect, reauthorize
 ACCESS_FIELDS = ("role", "is_staff", "is_superuser", "password")
 
 
-@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="user_access_changed")
-def user_access_changed(sender, instance, raw: bool = False, update_fields=None, **kwargs) -> None:
+# pre_save reads what the row was, post_save sends: a revocation must leave after the
+# row is written, or (outside a transaction, where on_commit runs at once) a server
+# could check the user again before the change and keep the grant.
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="user_access_before")
+def user_access_before(sender, instance, raw: bool = False, update_fields=None, **kwargs) -> None:
+    instance._access_change = None
     if raw or not instance.pk:
         return
     if update_fields is not None and not set(update_fields) & {"is_active", *ACCESS_FIELDS}:
@@ -29,18 +35,37 @@ def user_access_changed(sender, instance, raw: bool = False, update_fields=None,
     if before is None:
         return
     if before["is_active"] and not instance.is_active:
-        disconnect(user_ids=[instance.pk])
+        instance._access_change = "deactivated"
     elif any(before[name] != getattr(instance, name) for name in ACCESS_FIELDS):
+        instance._access_change = "changed"
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="user_access_changed")
+def user_access_changed(sender, instance, **kwargs) -> None:
+    change = getattr(instance, "_access_change", None)
+    instance._access_change = None
+    if change == "deactivated":
+        disconnect(user_ids=[instance.pk])
+    elif change == "changed":
         reauthorize(user_ids=[instance.pk])
 
 
-@receiver(pre_save, sender=Course, dispatch_uid="course_instructor_changed")
-def course_instructor_changed(sender, instance: Course, raw: bool = False, **kwargs) -> None:
+@receiver(pre_save, sender=Course, dispatch_uid="course_instructor_before")
+def course_instructor_before(sender, instance: Course, raw: bool = False, **kwargs) -> None:
+    instance._former_instructor_id = None
     if raw or not instance.pk:
         return
     before = sender.objects.filter(pk=instance.pk).values_list("instructor_id", flat=True).first()
     if before is not None and before != instance.instructor_id:
-        reauthorize(user_ids=[before], course_id=instance.pk)
+        instance._former_instructor_id = before
+
+
+@receiver(post_save, sender=Course, dispatch_uid="course_instructor_changed")
+def course_instructor_changed(sender, instance: Course, **kwargs) -> None:
+    former = getattr(instance, "_former_instructor_id", None)
+    instance._former_instructor_id = None
+    if former is not None:
+        reauthorize(user_ids=[former], course_id=instance.pk)
 
 
 @receiver(user_logged_out, dispatch_uid="logout_closes_sockets")

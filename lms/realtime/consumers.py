@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
@@ -117,6 +118,15 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     # No channel of its own: events come through the process's Hub. This saves a
     # channel-layer subscription per socket, and lets sockets connect while Redis is down.
     channel_layer_alias = "realtime-consumers-use-the-hub"
+
+    async def dispatch(self, message: dict) -> None:
+        # Channels closes old database connections before every message, a trip to the
+        # one sync thread per frame received. This consumer reads the database only
+        # through lms.realtime.db, whose calls close (pool) their own connections.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         user = self.scope.get("user")

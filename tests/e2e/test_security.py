@@ -29,7 +29,7 @@ import redis
 import websockets
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from rest_framework.authtoken.models import Token
 
 from discussions import services as discussions
@@ -206,7 +206,6 @@ def test_staff_flag_taken_away_revokes_staff_only_topics_on_another_process(daph
     )
     key = token_for(staff)
 
-    @transaction.atomic  # as the admin saves; in autocommit it races (see the xfail test)
     def demote():
         staff.is_staff = False
         staff.save()
@@ -253,7 +252,6 @@ def test_course_given_to_another_instructor_revokes_the_old_one_on_another_proce
     thread_topic, course_topic, own = f"thread:{thread.pk}", f"course:{course.pk}", f"user:{old.pk}"
     old_key, new_key = token_for(old), token_for(new)
 
-    @transaction.atomic  # as the admin saves; in autocommit it races (see the xfail test)
     def hand_over():
         course.instructor = new
         course.save()
@@ -287,13 +285,6 @@ def test_course_given_to_another_instructor_revokes_the_old_one_on_another_proce
     asyncio.run(scenario())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Product defect: lms/signals.py sends reauthorize from pre_save; outside a "
-    "transaction on_commit runs at once, so the message goes out before the UPDATE and "
-    "the servers re-read the old row (the admin is atomic; manage.py changepassword, "
-    "scripts and shell sessions are not).",
-)
 def test_access_change_saved_in_autocommit_reaches_sockets_after_the_row_is_written(
     daphne_servers,
 ):
@@ -398,7 +389,6 @@ def test_password_change_closes_session_sockets_on_another_process(daphne_server
     own = f"user:{student.pk}"
     browser = Browser()
 
-    @transaction.atomic  # as the admin saves; in autocommit it races (see the xfail test)
     def change_password():
         student.set_password("another-pass-2")
         student.save()
