@@ -42,8 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import (  # noqa: E402
+    cpu_seconds,
     ensure_seeded,
     fresh_copy,
+    machine_jiffies,
     percentile,
     population,
     rss_kib,
@@ -242,7 +244,14 @@ def main() -> None:
                 profiler = profile(process.pid, args.profile, label) if args.profile else None
                 try:
                     before = rss_kib(process.pid)
+                    cpu_before, (busy_before, total_before) = (
+                        cpu_seconds(process.pid),
+                        machine_jiffies(),
+                    )
                     result = storm(f"ws://127.0.0.1:{port}/ws/", people, args)
+                    busy, total = machine_jiffies()
+                    result["server_cpu_s"] = cpu_seconds(process.pid) - cpu_before
+                    result["machine_busy"] = (busy - busy_before) / max(1, total - total_before)
                     result["rss_per_socket_kib"] = (rss_kib(process.pid) - before) / max(
                         1, result["joined"]
                     )
@@ -275,7 +284,8 @@ def print_row(result: dict) -> None:
         f"{result['failures'] or ''}, {result['joined']} joined, last after "
         f"{result['last_joined_s']:.2f} s, p50 {result['p50_s']:.2f} s, "
         f"{result['rate']:.0f} joins/s (best second {result['best_second']}), "
-        f"{result['rss_per_socket_kib']:.1f} KiB per socket",
+        f"{result['rss_per_socket_kib']:.1f} KiB per socket; server CPU "
+        f"{result['server_cpu_s']:.1f} s, machine {result['machine_busy']:.0%} busy",
         flush=True,
     )
 

@@ -82,7 +82,10 @@ class RedisPresence:
     def __init__(self, url: str) -> None:
         from redis import asyncio as aioredis
 
-        self.redis = aioredis.Redis.from_url(url)
+        # A bounded pool: a storm of sockets waits for a connection instead of opening
+        # one each (a thousand sockets connecting would open a thousand).
+        pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=32, timeout=10)
+        self.redis = aioredis.Redis(connection_pool=pool)
 
     @staticmethod
     def _keys(topic: str) -> tuple[str, str]:
