@@ -1,7 +1,5 @@
 /*
- * The browser client of /ws/ (protocol: docs/realtime.md).
- *
- * One socket per tab carries every topic the page subscribes to:
+ * The browser client of /ws/ (protocol: docs/realtime.md, "Browser client").
  *
  *   const sub = LMSRealtime.subscribe("thread:7", {
  *     event(frame) {}, joined(data) {}, presence(frame) {}, typing(frame) {},
@@ -9,39 +7,35 @@
  *   }, {since: 118});   // optional: the last event id the page was rendered with
  *   sub.track({status: "active"}); sub.untrack(); sub.typing(); sub.leave();
  *
- * It sends a heartbeat, reconnects with exponential backoff and jitter,
- * rejoins every topic with the last event id it saw so nothing is missed,
- * and falls back to long polling (POST /api/realtime/poll/) while the socket
- * cannot connect, going back to the socket as soon as it can.
+ * The tabs of a browser share one connection (static/js/realtime-connection.js), held by
+ * a shared worker (static/js/realtime-worker.js). Where there is no SharedWorker, or it
+ * cannot start, the page holds its own connection. Either way every topic hears about
+ * every event after its `since` once and in order; the connection's state is shown in
+ * the page and announced as "lms:realtime-state".
  */
 (function () {
   "use strict";
 
-  const HEARTBEAT_MS = 25000;
-  const PONG_TIMEOUT_MS = 10000;
-  const BACKOFF_BASE_MS = 500;
-  const BACKOFF_MAX_MS = 30000;
-  const FAILURES_BEFORE_POLLING = 2;
-  const POLL_WAIT_S = 25;
-  // The server ended the sign-in (logout, password change, revoked token, deactivation).
-  const SIGNED_OUT_CODES = [4401, 4403];
+  // Part of the shared worker's name: change it when the tab ↔ worker messages change, so
+  // pages of a new version never talk to a worker started by an old one.
+  const WORKER_PROTOCOL = 1;
+  const PING_MS = 30000;
+  const WORKER_ANSWER_MS = 10000; // no word from the worker by then: connect from the page
 
-  const subscriptions = new Map(); // topic -> {listeners: [handlers], lastId, joined, joinData, tracked, meta}
-  const pending = new Map(); // ref -> callback
-  let socket = null;
+  const topics = new Map(); // topic -> {listeners: [handlers], lastId, joined, joinData, tracked, meta}
   let state = "offline";
-  let nextRef = 1;
-  let failures = 0;
-  let reconnectTimer = null;
-  let heartbeatTimer = null;
-  let pongTimer = null;
-  let polling = false;
-  let pollController = null;
+  let transport = null;
 
   const body = document.body;
   const userId = body && body.dataset.userId ? Number(body.dataset.userId) : null;
+  const script = document.currentScript;
 
   function setState(next) {
+    if (next !== state && next !== "live") {
+      topics.forEach(function (sub) {
+        sub.joined = false; // until joined again
+      });
+    }
     state = next;
     document.querySelectorAll("[data-rt-status], #rt-status").forEach(function (el) {
       el.dataset.state = next;
@@ -54,6 +48,12 @@
       }[next] || next;
     });
     document.dispatchEvent(new CustomEvent("lms:realtime-state", { detail: { state: next } }));
+  }
+
+  // Nothing more arrives until the user signs in again.
+  function signedOut() {
+    setState("offline");
+    document.dispatchEvent(new CustomEvent("lms:signed-out"));
   }
 
   function csrfToken() {
@@ -80,253 +80,145 @@
     }
   }
 
-  // Socket
-
-  function socketUrl() {
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    return scheme + "//" + window.location.host + "/ws/";
-  }
-
-  function send(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(frame));
-      return true;
+  // What the connection, here or in the worker, says about a topic.
+  function dispatch(topic, name, arg) {
+    const sub = topics.get(topic);
+    if (!sub) return;
+    if (name === "event" && typeof arg.id === "number") {
+      if (sub.lastId !== null && arg.id <= sub.lastId) return; // already seen
+      sub.lastId = arg.id;
     }
-    return false;
-  }
-
-  function request(frame, callback) {
-    const ref = String(nextRef++);
-    if (callback) pending.set(ref, callback);
-    if (!send(Object.assign({}, frame, { ref: ref }))) pending.delete(ref);
-  }
-
-  function connect() {
-    clearTimeout(reconnectTimer);
-    if (!userId) return;
-    let opened = false;
-    try {
-      socket = new WebSocket(socketUrl());
-    } catch (err) {
-      socket = null; // blocked by the browser or a proxy: counts as a failed attempt
-      failures += 1;
-      return scheduleReconnect();
+    if ((name === "joined" || name === "reset") && typeof arg.last_id === "number") {
+      if (sub.lastId === null || arg.reset) sub.lastId = arg.last_id;
     }
-    const current = socket;
-    current.onopen = function () {
-      opened = true;
-      failures = 0;
-      stopPolling();
-      subscriptions.forEach(function (sub) {
-        sub.polled = false;
-      });
-      setState("live");
-      subscriptions.forEach(function (sub, topic) {
-        join(topic, sub);
-      });
-      startHeartbeat();
-    };
-    current.onmessage = function (message) {
-      let frame;
-      try {
-        frame = JSON.parse(message.data);
-      } catch (err) {
-        return;
-      }
-      handleFrame(frame);
-    };
-    current.onclose = function (event) {
-      if (socket !== current) return;
-      socket = null;
-      stopHeartbeat();
-      pending.clear();
-      subscriptions.forEach(function (sub) {
-        sub.joined = false;
-      });
-      if (SIGNED_OUT_CODES.indexOf(event.code) !== -1) return signedOut();
-      if (!opened) failures += 1;
-      scheduleReconnect();
-    };
-    current.onerror = function () {
-      /* onclose follows */
-    };
-  }
-
-  // Nothing more arrives until the user signs in again: stop trying, say so.
-  function signedOut() {
-    clearTimeout(reconnectTimer);
-    stopPolling();
-    setState("offline");
-    document.dispatchEvent(new CustomEvent("lms:signed-out"));
-  }
-
-  function scheduleReconnect() {
-    if (failures >= FAILURES_BEFORE_POLLING && subscriptions.size) {
-      startPolling();
-    } else if (!polling) {
-      setState("reconnecting");
-    }
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * Math.pow(2, Math.min(failures, 10)));
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2); // jitter: no thundering herd
-    clearTimeout(reconnectTimer);
-    reconnectTimer = setTimeout(connect, delay);
-  }
-
-  function startHeartbeat() {
-    stopHeartbeat();
-    heartbeatTimer = setInterval(function () {
-      request({ op: "ping" }, function () {
-        clearTimeout(pongTimer);
-      });
-      clearTimeout(pongTimer);
-      pongTimer = setTimeout(function () {
-        // No pong: the connection is dead even if the browser has not noticed.
-        if (socket) socket.close();
-      }, PONG_TIMEOUT_MS);
-    }, HEARTBEAT_MS);
-  }
-
-  function stopHeartbeat() {
-    clearInterval(heartbeatTimer);
-    clearTimeout(pongTimer);
-  }
-
-  function join(topic, sub) {
-    const frame = { op: "join", topic: topic };
-    if (sub.lastId !== null) frame.since = sub.lastId;
-    request(frame, function (reply) {
-      if (!reply.ok) {
-        subscriptions.delete(topic);
-        call(sub, "error", reply.error);
-        return;
-      }
-      const data = reply.data || {};
+    if (name === "joined") {
       sub.joined = true;
-      if (data.reset) call(sub, "reset", data);
-      if (typeof data.last_id === "number" && (sub.lastId === null || data.reset)) {
-        sub.lastId = data.last_id;
-      }
-      sub.joinData = data;
-      call(sub, "joined", data);
-      if (sub.tracked) request({ op: "track", topic: topic, meta: sub.meta || {} });
+      sub.joinData = arg;
+    }
+    if (name === "revoked" || name === "error") topics.delete(topic);
+    call(sub, name, arg);
+  }
+
+  // Transports: the connection in this page, or the shared worker's.
+
+  // Every topic of the page, to a new transport (or to the worker again).
+  function openEverything() {
+    topics.forEach(function (sub, topic) {
+      transport.open(topic, sub);
+      if (sub.tracked) transport.track(topic, sub.meta);
     });
   }
 
-  function deliverEvent(frame) {
-    const sub = subscriptions.get(frame.topic);
-    if (!sub) return;
-    if (typeof frame.id === "number") {
-      if (sub.lastId !== null && frame.id <= sub.lastId) return; // already seen
-      sub.lastId = frame.id;
+  function inPage() {
+    const connection = window.LMSRealtimeConnection.create({
+      onState: setState,
+      onSignedOut: signedOut,
+      csrfToken: csrfToken,
+    });
+    return {
+      open: function (topic, sub) {
+        const owner = {
+          emit: function (name, arg) {
+            dispatch(topic, name, arg);
+          },
+        };
+        connection.subscribe(topic, owner, sub.lastId);
+      },
+      close: connection.leave,
+      track: connection.track,
+      untrack: connection.untrack,
+      typing: connection.typing,
+      start: connection.start,
+    };
+  }
+
+  function inWorker() {
+    if (!script || typeof SharedWorker === "undefined") return null;
+    let worker;
+    try {
+      // Next to this script, whatever prefix the static files have.
+      const url = new URL("realtime-worker.js", script.src).href;
+      worker = new SharedWorker(url, { name: "lms-realtime:" + userId + ":" + WORKER_PROTOCOL });
+    } catch (err) {
+      return null; // blocked (a policy, a sandbox): this page holds its own connection
     }
-    call(sub, "event", frame);
-  }
+    const port = worker.port;
+    const lock = "lms-realtime-tab:" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+    let lockHeld = false;
+    let csrfSent = "";
 
-  function handleFrame(frame) {
-    switch (frame.op) {
-      case "reply": {
-        const callback = pending.get(String(frame.ref));
-        pending.delete(String(frame.ref));
-        if (callback) callback(frame);
-        break;
-      }
-      case "pong": {
-        const callback = pending.get(String(frame.ref));
-        pending.delete(String(frame.ref));
-        if (callback) callback(frame);
-        break;
-      }
-      case "event":
-        deliverEvent(frame);
-        break;
-      case "presence":
-      case "typing": {
-        const sub = subscriptions.get(frame.topic);
-        if (sub) call(sub, frame.op, frame);
-        break;
-      }
-      case "error": {
-        const sub = frame.topic ? subscriptions.get(frame.topic) : null;
-        if (sub && frame.error && frame.error.code === "forbidden") {
-          subscriptions.delete(frame.topic);
-          call(sub, "revoked", frame.error);
-        }
-        break;
-      }
+    function post(message) {
+      port.postMessage(message);
     }
-  }
 
-  // Polling fallback
+    function hello() {
+      csrfSent = csrfToken();
+      post({ op: "hello", csrf: csrfSent, lock: lockHeld ? lock : undefined });
+      openEverything();
+    }
 
-  function startPolling() {
-    if (polling) return;
-    polling = true;
-    setState("polling");
-    pollLoop();
-  }
+    // The worker did not load or does not answer: this page holds its own connection.
+    function fallBack() {
+      if (transport !== api) return;
+      post({ op: "bye" });
+      port.close();
+      transport = inPage();
+      transport.start();
+      openEverything();
+    }
 
-  function stopPolling() {
-    polling = false;
-    if (pollController) pollController.abort();
-  }
+    const answerTimer = setTimeout(fallBack, WORKER_ANSWER_MS);
+    port.onmessage = function (message) {
+      if (transport !== api) return;
+      clearTimeout(answerTimer);
+      const data = message.data || {};
+      if (data.op === "dispatch") dispatch(data.topic, data.name, data.arg);
+      else if (data.op === "state") setState(data.state);
+      else if (data.op === "signed-out") signedOut();
+      else if (data.op === "rehello") hello();
+    };
+    worker.onerror = fallBack;
+    port.start();
 
-  async function pollLoop() {
-    let delay = 0;
-    while (polling && subscriptions.size) {
-      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
-      const topics = {};
-      let fresh = false;
-      subscriptions.forEach(function (sub, topic) {
-        topics[topic] = sub.lastId;
-        if (!sub.polled) fresh = true;
+    // The worker learns that this tab went away when its request for this lock is granted.
+    if (navigator.locks) {
+      navigator.locks.request(lock, function () {
+        lockHeld = true;
+        post({ op: "held", lock: lock });
+        return new Promise(function () {}); // held for the life of the page
       });
-      pollController = new AbortController();
-      try {
-        const response = await fetch("/api/realtime/poll/", {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-          // A topic seen for the first time is answered at once with its current id.
-          body: JSON.stringify({ topics: topics, wait: fresh ? 0 : POLL_WAIT_S }),
-          signal: pollController.signal,
-        });
-        const result = await response.json();
-        if (response.status === 401) return signedOut();
-        if (response.status === 403 && result.topic) {
-          const sub = subscriptions.get(result.topic);
-          subscriptions.delete(result.topic);
-          if (sub) call(sub, "revoked", { code: "forbidden", message: result.detail });
-          continue;
-        }
-        if (!response.ok) throw new Error(result.detail || response.statusText);
-        (result.reset || []).forEach(function (topic) {
-          const sub = subscriptions.get(topic);
-          if (sub) {
-            sub.lastId = result.last_ids[topic];
-            call(sub, "reset", { reset: true, last_id: sub.lastId });
-          }
-        });
-        result.events.forEach(deliverEvent);
-        Object.keys(topics).forEach(function (topic) {
-          const sub = subscriptions.get(topic);
-          if (!sub || sub.polled) return;
-          // First answer for this topic: from here on nothing is missed, as after a join.
-          // Live-only topics (leaderboards) have no ids; they are simply followed from now.
-          sub.polled = true;
-          if (sub.lastId === null && result.last_ids && topic in result.last_ids) {
-            sub.lastId = result.last_ids[topic];
-          }
-          sub.joined = true;
-          sub.joinData = { last_id: sub.lastId, polling: true };
-          call(sub, "joined", sub.joinData);
-        });
-        delay = 0;
-      } catch (err) {
-        if (!polling) return;
-        delay = err.name === "AbortError" ? 0 : Math.min(BACKOFF_MAX_MS, (delay || 1000) * 2);
-      }
     }
-    polling = false;
+    setInterval(function () {
+      const token = csrfToken();
+      post({ op: "ping", csrf: token !== csrfSent ? token : undefined });
+      csrfSent = token;
+    }, PING_MS);
+    window.addEventListener("pagehide", function () {
+      post({ op: "bye" });
+    });
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) hello(); // back from the back/forward cache
+    });
+
+    const api = {
+      open: function (topic, sub) {
+        post({ op: "open", topic: topic, since: sub.lastId });
+      },
+      close: function (topic) {
+        post({ op: "close", topic: topic });
+      },
+      track: function (topic, meta) {
+        post({ op: "track", topic: topic, meta: meta });
+      },
+      untrack: function (topic) {
+        post({ op: "untrack", topic: topic });
+      },
+      typing: function (topic) {
+        post({ op: "typing", topic: topic });
+      },
+      start: hello,
+    };
+    return api;
   }
 
   // Public API
@@ -335,15 +227,13 @@
   // render and the join is missed.
   function subscribe(topic, handlers, options) {
     handlers = handlers || {};
-    const existing = subscriptions.get(topic);
-    const since = options && typeof options.since === "number" ? options.since : null;
-    const sub = existing || { listeners: [], lastId: since, joined: false, joinData: null };
+    const since = options && Number.isInteger(options.since) && options.since >= 0 ? options.since : null;
+    const existing = topics.get(topic);
+    const sub = existing || { listeners: [], lastId: since, joined: false, joinData: null, tracked: false, meta: null };
     sub.listeners.push(handlers);
-    subscriptions.set(topic, sub);
+    topics.set(topic, sub);
     if (!existing) {
-      if (socket && socket.readyState === WebSocket.OPEN) join(topic, sub);
-      else if (!socket && !polling) connect();
-      else if (polling && pollController) pollController.abort(); // restart with the new topic
+      if (transport) transport.open(topic, sub);
     } else if (sub.joined) {
       callOne(handlers, "joined", sub.joinData); // another script of the page got here first
     }
@@ -353,22 +243,22 @@
         sub.listeners = sub.listeners.filter(function (h) {
           return h !== handlers;
         });
-        if (sub.listeners.length === 0 && subscriptions.get(topic) === sub) {
-          subscriptions.delete(topic);
-          request({ op: "leave", topic: topic });
+        if (sub.listeners.length === 0 && topics.get(topic) === sub) {
+          topics.delete(topic);
+          if (transport) transport.close(topic);
         }
       },
       track: function (meta) {
         sub.tracked = true;
         sub.meta = meta || {};
-        if (sub.joined) request({ op: "track", topic: topic, meta: sub.meta });
+        if (transport) transport.track(topic, sub.meta);
       },
       untrack: function () {
         sub.tracked = false;
-        request({ op: "untrack", topic: topic });
+        if (transport) transport.untrack(topic);
       },
       typing: function () {
-        send({ op: "typing", topic: topic });
+        if (transport) transport.typing(topic);
       },
     };
   }
@@ -383,6 +273,7 @@
 
   if (userId) {
     setState("reconnecting");
-    connect();
+    transport = inWorker() || inPage();
+    transport.start();
   }
 })();

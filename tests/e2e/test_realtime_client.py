@@ -12,8 +12,11 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # Lets the test block and unblock websockets in the page, as a proxy that refuses them would.
+# The page holds its own socket (no shared worker, whose WebSocket the page cannot reach):
+# tests/e2e/test_shared_socket.py blocks the shared worker's socket at the server.
 BLOCKABLE_WEBSOCKET = """
 (() => {
+  window.SharedWorker = undefined;
   const RealWebSocket = window.WebSocket;
   window.__blockWebSockets = false;
   window.WebSocket = function (url, protocols) {
@@ -49,6 +52,27 @@ def emit(user, n):
         return pool.submit(write).result()
 
 
+# Resolves once CONDITION (a JavaScript expression) is true in the page.
+WAIT_UNTIL = """([timeout, failure]) => new Promise((resolve, reject) => {
+  const deadline = Date.now() + timeout;
+  (function check() {
+    if (CONDITION) return resolve();
+    if (Date.now() > deadline) return reject(new Error(failure));
+    setTimeout(check, 50);
+  })();
+})"""
+
+
+def wait_until(page, condition, timeout=15_000):
+    """Wait until the JavaScript expression `condition` is true in the page.
+
+    Not wait_for_function, which evaluates its predicate in the page: the pages'
+    Content-Security-Policy allows no eval. This function is compiled by the driver.
+    """
+    failure = f"not true within {timeout} ms: {condition}"
+    page.evaluate(WAIT_UNTIL.replace("CONDITION", condition), [timeout, failure])
+
+
 def received_ids(page):
     return page.evaluate("window.__frames.map(f => f.id)")
 
@@ -63,12 +87,12 @@ def test_page_goes_live_and_receives_events_in_order(daphne_servers, browser):
     page.goto("/")
     expect(page.locator("#rt-status")).to_have_attribute("data-state", "live")
     page.evaluate(COLLECT, f"user:{user.pk}")
-    page.wait_for_function("window.__joined")
+    wait_until(page, "window.__joined")
     first = emit(user, 1)
-    page.wait_for_function(f"window.__frames.some(f => f.id === {first})")
+    wait_until(page, f"window.__frames.some(f => f.id === {first})")
     for n in range(2, 6):
         emit(user, n)
-    page.wait_for_function("window.__frames.length >= 5")
+    wait_until(page, "window.__frames.length >= 5")
     assert received_ids(page) == [first, first + 1, first + 2, first + 3, first + 4]
     context.close()
 
@@ -86,16 +110,16 @@ def test_blocked_websocket_falls_back_to_polling_then_returns(daphne_servers, br
     status = page.locator("#rt-status")
     expect(status).to_have_attribute("data-state", "polling", timeout=20_000)
     expect(status).to_have_text("polling")
-    page.wait_for_function("window.__joined", timeout=20_000)
+    wait_until(page, "window.__joined", timeout=20_000)
 
     first = emit(user, 1)
-    page.wait_for_function(f"window.__frames.some(f => f.id === {first})", timeout=20_000)
+    wait_until(page, f"window.__frames.some(f => f.id === {first})", timeout=20_000)
 
     # The websocket becomes possible again: the client goes back to it, and misses nothing.
     page.evaluate("window.__blockWebSockets = false")
     emit(user, 2)
     expect(status).to_have_attribute("data-state", "live", timeout=40_000)
     emit(user, 3)
-    page.wait_for_function("window.__frames.length >= 3", timeout=20_000)
+    wait_until(page, "window.__frames.length >= 3", timeout=20_000)
     assert received_ids(page) == [first, first + 1, first + 2]
     context.close()
