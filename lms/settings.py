@@ -311,7 +311,8 @@ REALTIME_PRESENCE_TTL = env_int("REALTIME_PRESENCE_TTL", 45)
 REALTIME_POLL_MAX_WAIT = 30
 REALTIME_MAX_POLLS_PER_USER = env_int("REALTIME_MAX_POLLS_PER_USER", 10)  # held at once
 # Threads (each with its own database connection) for handshakes, joins and polls.
-REALTIME_DB_THREADS = env_int("REALTIME_DB_THREADS", 8)
+REALTIME_DB_THREADS = env_int("REALTIME_DB_THREADS", 6)
+REALTIME_HANDSHAKE_THREADS = env_int("REALTIME_HANDSHAKE_THREADS", 2)  # a lane of their own
 
 
 def default_namespace(database: dict, redis_url: str) -> str:

@@ -20,7 +20,7 @@ from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 from rest_framework.authtoken.models import Token
 
-from lms.realtime.db import in_db_thread
+from lms.realtime.db import HANDSHAKES, in_db_thread
 
 TOKEN = "token"
 SESSION = "session"
@@ -78,7 +78,7 @@ def _session_user(session_key: str, user_id: int | None = None):
     return user if any(constant_time_compare(stored, h) for h in hashes) else None
 
 
-@in_db_thread
+@in_db_thread(lane=HANDSHAKES)
 def _handshake_user(credential: Credential | None):
     """The active user a handshake's credential stands for, or AnonymousUser."""
     user = None

@@ -2,10 +2,14 @@
 
 Channels' `database_sync_to_async` is thread-sensitive by default: every ORM
 call of every socket and held poll of a process runs on one thread, one after
-another. The realtime reads (a join's authorization and history, a poll's
-check and read) share no thread-bound state, so they run on a small pool of
-their own threads, `REALTIME_DB_THREADS` of them, each with its own database
-connection (taken from the connection pool, and given back after each call).
+another. The realtime reads (a handshake's credential, a join's authorization
+and history, a poll's check and read) share no thread-bound state, so they
+run on threads of their own, each call borrowing a connection from the pool
+and giving it back.
+
+Handshakes have a lane of their own: Daphne drops a handshake it has not
+accepted within its connect timeout (5 s), so in a reconnect storm they must
+not queue behind the joins of the sockets already accepted.
 """
 
 from __future__ import annotations
@@ -15,27 +19,38 @@ from concurrent.futures import ThreadPoolExecutor
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 
-_executor: ThreadPoolExecutor | None = None
+HANDSHAKES = "handshakes"
+JOINS_AND_POLLS = "realtime"
+
+_executors: dict[str, ThreadPoolExecutor] = {}
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(
-            max_workers=settings.REALTIME_DB_THREADS, thread_name_prefix="realtime-db"
+def _executor(lane: str) -> ThreadPoolExecutor:
+    executor = _executors.get(lane)
+    if executor is None:
+        size = (
+            settings.REALTIME_HANDSHAKE_THREADS
+            if lane == HANDSHAKES
+            else settings.REALTIME_DB_THREADS
         )
-    return _executor
+        executor = _executors.setdefault(
+            lane, ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"realtime-{lane}")
+        )
+    return executor
 
 
-class _Realtime(DatabaseSyncToAsync):
-    def __init__(self, func) -> None:
+class _InDbThread(DatabaseSyncToAsync):
+    def __init__(self, func, lane: str) -> None:
         super().__init__(func, thread_sensitive=False)
+        self.lane = lane
 
     async def __call__(self, *args, **kwargs):
-        self._executor = _pool()
+        self._executor = _executor(self.lane)
         return await super().__call__(*args, **kwargs)
 
 
-def in_db_thread(func):
-    """`await func(...)` on the realtime threads; connections are closed (pooled) after."""
-    return _Realtime(func)
+def in_db_thread(func=None, *, lane: str = JOINS_AND_POLLS):
+    """`await func(...)` on a realtime lane's threads; connections are closed (pooled) after."""
+    if func is None:
+        return lambda f: _InDbThread(f, lane)
+    return _InDbThread(func, lane)
