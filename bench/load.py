@@ -81,6 +81,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DAPHNE = str(Path(sys.executable).with_name("daphne"))
 SECRET_KEY = "load-benchmark-secret-key-not-for-production-0123456789abcdef"
+# As deploy/daphne@.service runs it.
+DAPHNE_OPTIONS = ["--websocket_connect_timeout", "30"]
 
 # The timestamp of the write, by event, in the event's data.
 DATA_TIMESTAMPS = {
@@ -331,7 +333,12 @@ def free_port() -> int:
 
 
 def start_servers(
-    count: int, run_url: str, namespace: str, *, root: Path = ROOT
+    count: int,
+    run_url: str,
+    namespace: str,
+    *,
+    root: Path = ROOT,
+    options: list[str] = DAPHNE_OPTIONS,
 ) -> list[tuple[int, subprocess.Popen]]:
     """`count` Daphne processes serving the code in `root` (this tree, or a baseline's)."""
     env = {
@@ -348,7 +355,17 @@ def start_servers(
     for _ in range(count):
         port = free_port()
         process = subprocess.Popen(
-            [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "lms.asgi:application"],
+            [
+                DAPHNE,
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-v",
+                "0",
+                *options,
+                "lms.asgi:application",
+            ],
             cwd=root,
             env=env,
             stdout=subprocess.DEVNULL,

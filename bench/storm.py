@@ -211,6 +211,12 @@ def main() -> None:
     parser.add_argument("--baseline", help="git revision to measure in the same run")
     parser.add_argument("--quiet-load", type=float, default=1.5)
     parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=30,
+        help="Daphne's --websocket_connect_timeout (30 as deployed; Daphne's default is 5)",
+    )
+    parser.add_argument(
         "--profile", help="write a py-spy profile of the server per run to this prefix"
     )
     args = parser.parse_args()
@@ -239,7 +245,8 @@ def main() -> None:
                 people = population(args.sockets)
                 load = wait_until_quiet(args.quiet_load, patience=300)
                 namespace = f"storm-{os.getpid()}-{run}-{len(rows)}"
-                servers = start_servers(1, run_url, namespace, root=root)
+                options = ["--websocket_connect_timeout", f"{args.connect_timeout:g}"]
+                servers = start_servers(1, run_url, namespace, root=root, options=options)
                 port, process = servers[0]
                 profiler = profile(process.pid, args.profile, label) if args.profile else None
                 try:
