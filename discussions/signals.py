@@ -15,7 +15,7 @@ from discussions.serializers import (
     ThreadMessageSerializer,
     ThreadSerializer,
 )
-from lms.realtime.events import publish, redact
+from lms.realtime.events import publish, retract
 
 
 @receiver(post_save, sender=DiscussionThread, dispatch_uid="discussions.thread_created")
@@ -42,41 +42,28 @@ def direct_message_created(sender, instance: DirectMessage, created: bool, **kwa
 
 @receiver(post_delete, sender=ThreadMessage, dispatch_uid="discussions.thread_message_deleted")
 def thread_message_deleted(sender, instance: ThreadMessage, **kwargs) -> None:
-    topic = f"thread:{instance.thread_id}"
     data = {"id": instance.pk, "thread": instance.thread_id}
-    redact(
-        topic,
+    retract(
+        f"thread:{instance.thread_id}",
         events=["thread.message"],
-        object_id=instance.pk,
         replacement="thread.message_deleted",
         data=data,
     )
-    publish(topic, "thread.message_deleted", data)
 
 
 @receiver(post_delete, sender=DirectMessage, dispatch_uid="discussions.direct_message_deleted")
 def direct_message_deleted(sender, instance: DirectMessage, **kwargs) -> None:
     data = {"id": instance.pk, "sender": instance.sender_id, "recipient": instance.recipient_id}
     for user_id in {instance.sender_id, instance.recipient_id}:
-        redact(
-            f"user:{user_id}",
-            events=["dm.created"],
-            object_id=instance.pk,
-            replacement="dm.deleted",
-            data=data,
-        )
-        publish(f"user:{user_id}", "dm.deleted", data)
+        retract(f"user:{user_id}", events=["dm.created"], replacement="dm.deleted", data=data)
 
 
 @receiver(post_delete, sender=DiscussionThread, dispatch_uid="discussions.thread_deleted")
 def thread_deleted(sender, instance: DiscussionThread, **kwargs) -> None:
-    topic = f"course:{instance.course_id}"
     data = {"id": instance.pk, "course": instance.course_id}
-    redact(
-        topic,
+    retract(
+        f"course:{instance.course_id}",
         events=["thread.created", "thread.updated"],
-        object_id=instance.pk,
         replacement="thread.deleted",
         data=data,
     )
-    publish(topic, "thread.deleted", data)

@@ -11,7 +11,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from lms.models import Course, Lesson, Module
-from lms.realtime.events import publish, redact
+from lms.realtime.events import publish, retract
 from progress.services import course_progress_refresh_on_commit
 
 
@@ -66,15 +66,13 @@ def module_saved(sender, instance: Module, created: bool, raw: bool = False, **k
 
 @receiver(post_delete, sender=Module, dispatch_uid="module_content_deleted")
 def module_deleted(sender, instance: Module, **kwargs) -> None:
-    topic, data = f"course:{instance.course_id}", {"id": instance.pk, "course": instance.course_id}
-    redact(
-        topic,
+    data = {"id": instance.pk, "course": instance.course_id}
+    retract(
+        f"course:{instance.course_id}",
         events=["module.created", "module.updated"],
-        object_id=instance.pk,
         replacement="module.deleted",
         data=data,
     )
-    publish(topic, "module.deleted", data)
 
 
 @receiver(post_save, sender=Lesson, dispatch_uid="lesson_content_saved")
@@ -96,13 +94,11 @@ def lesson_deleted(sender, instance: Lesson, **kwargs) -> None:
     course_id = lesson_course_id(instance)
     if course_id is None:
         return
-    topic, data = f"course:{course_id}", {"id": instance.pk, "module": instance.module_id}
-    redact(
-        topic,
+    data = {"id": instance.pk, "module": instance.module_id}
+    retract(
+        f"course:{course_id}",
         events=["lesson.created", "lesson.updated"],
-        object_id=instance.pk,
         replacement="lesson.deleted",
         data=data,
     )
-    publish(topic, "lesson.deleted", data)
     course_progress_refresh_on_commit(course_id=course_id)

@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from lms.realtime.events import publish, redact
+from lms.realtime.events import publish, retract
 from notifications.models import Notification
 from notifications.serializers import NotificationSerializer
 
@@ -21,13 +21,9 @@ def notification_created_event(sender, instance: Notification, created: bool, **
 @receiver(post_delete, sender=Notification, dispatch_uid="notification_deleted_event")
 def notification_deleted_event(sender, instance: Notification, **kwargs) -> None:
     """A deleted notification leaves the replay, and open pages drop it."""
-    topic = f"user:{instance.user_id}"
-    data = {"id": instance.pk}
-    redact(
-        topic,
+    retract(
+        f"user:{instance.user_id}",
         events=["notification.created"],
-        object_id=instance.pk,
         replacement="notification.deleted",
-        data=data,
+        data={"id": instance.pk},
     )
-    publish(topic, "notification.deleted", data)

@@ -235,6 +235,16 @@ def _control(action: str, *, user_ids: list[int] | None = None, **filters: Any) 
     transaction.on_commit(lambda: _send(control_group(), message, action))
 
 
+def retract(topic: str, *, events: list[str], replacement: str, data: dict[str, Any]) -> None:
+    """A deleted object leaves `topic`: its stored `events` redacted, `replacement` published.
+
+    `data` carries the object's `id` (and whatever else identifies it); it is
+    both the redacted events' new data and the live event's.
+    """
+    redact(topic, events=events, object_id=data["id"], replacement=replacement, data=data)
+    publish(topic, replacement, data)
+
+
 def redact(
     topic: str, *, events: list[str], object_id: int, replacement: str, data: dict[str, Any]
 ) -> int:
