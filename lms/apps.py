@@ -7,3 +7,6 @@ class LmsConfig(AppConfig):
 
     def ready(self) -> None:
         from lms import signals  # noqa: F401
+        from lms.database import cap_pool_reconnect_delay
+
+        cap_pool_reconnect_delay()
