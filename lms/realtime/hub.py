@@ -140,7 +140,7 @@ class Hub:
                 "id": None,
                 "frame": frame,
                 "ts": time.time(),
-                "site": site_id(),
+                "site": self.site,
             },
         )
 
