@@ -33,6 +33,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
 
+from bench.common import create_database  # noqa: E402
+
 SOURCE_GLOBAL_VIEW = """
     SELECT u.id, u.username,
            COALESCE(s.courses_completed, 0) AS courses_completed,
@@ -63,26 +65,14 @@ SOURCE_COURSE_VIEW = """
 """
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
+def ensure_database() -> None:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
         sys.exit("Run this against PostgreSQL: set DATABASE_URL=postgres://...")
-    admin = psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    with admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if exists.fetchone() is None:
-            admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
-            print(f"created database {db['NAME']}")
+    if create_database(os.environ["DATABASE_URL"]):
+        print(f"created database {db['NAME']}")
 
 
 def timed(fn, runs: int) -> list[float]:
@@ -157,16 +147,16 @@ def main() -> None:
     import django
 
     django.setup()
-    ensure_database(os.environ.get("DATABASE_URL", ""))
+    ensure_database()
 
     from django.core.management import call_command
     from django.db import connection, transaction
 
     from leaderboard.models import LeaderboardScore
+    from leaderboard.receivers import learning_changed_refresh
     from leaderboard.selectors import leaderboard_rank, leaderboard_top
     from leaderboard.services import leaderboard_score_refresh
-    from leaderboard.signals import learning_changed_refresh
-    from lms.models import Course, Lesson, User
+    from lms.catalog.models import Course, Lesson, User
     from progress.models import LessonCompletion
     from progress.services import lesson_complete
     from progress.signals import learning_changed

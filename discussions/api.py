@@ -37,8 +37,8 @@ from discussions.serializers import (
     ThreadSerializer,
     ThreadUpdateSerializer,
 )
-from lms.models import Course, User
-from lms.serializers import api_errors, api_path_id
+from lms.catalog.models import Course, User
+from lms.platform.schema import api_errors, api_path_id
 
 THREAD_ID = api_path_id("thread_id", "The thread.")
 MESSAGE_ID = api_path_id("message_id", "The message in that thread.")

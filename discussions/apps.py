@@ -5,4 +5,4 @@ class DiscussionsConfig(AppConfig):
     name = "discussions"
 
     def ready(self) -> None:
-        from discussions import signals  # noqa: F401
+        from discussions import receivers  # noqa: F401

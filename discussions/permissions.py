@@ -13,14 +13,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
-from lms.models import Course, User
+from lms.catalog.models import Course, Enrollment, User
+from lms.catalog.permissions import course_access
 from lms.realtime.registry import Grant, Role
-from progress.models import Enrollment
-from progress.selectors import course_access
-
-STAFF = Role.STAFF
-INSTRUCTOR = Role.INSTRUCTOR
-STUDENT = Role.STUDENT
 
 
 def _is_signed_in(user: User | None) -> bool:
@@ -30,7 +25,7 @@ def _is_signed_in(user: User | None) -> bool:
 def course_discussion_access(user: User | None, course: Course) -> Grant | None:
     """Whether `user` takes part in the discussions of `course`, and as what.
 
-    The same rule as the course itself (progress.selectors.course_access):
+    The same rule as the course itself (lms.catalog.permissions.course_access):
     enrolled students, the course's instructor, staff. None means no access.
     """
     return course_access(user=user, course_id=course.pk)
@@ -45,7 +40,7 @@ def thread_access(user: User | None, thread: DiscussionThread) -> Grant | None:
     grant = course_access(user=user, course_id=thread.course_id)
     if grant is None:
         return None
-    if grant.role == STUDENT and not thread.is_active:
+    if grant.role == Role.STUDENT and not thread.is_active:
         return None
     return grant
 
@@ -64,13 +59,13 @@ def threads_visible_to(user: User) -> QuerySet[DiscussionThread]:
 def thread_can_post(user: User | None, thread: DiscussionThread) -> bool:
     """Students post in active threads only; the instructor and staff also in closed ones."""
     grant = thread_access(user, thread)
-    return grant is not None and (thread.is_active or grant.role != STUDENT)
+    return grant is not None and (thread.is_active or grant.role != Role.STUDENT)
 
 
 def thread_can_moderate(user: User | None, thread: DiscussionThread) -> bool:
     """The thread's creator, the course's instructor and staff rename, close and reopen it."""
     grant = thread_access(user, thread)
-    return grant is not None and (grant.role != STUDENT or thread.created_by_id == user.pk)
+    return grant is not None and (grant.role != Role.STUDENT or thread.created_by_id == user.pk)
 
 
 def thread_message_can_delete(
@@ -85,7 +80,7 @@ def thread_message_can_delete(
         grant = thread_access(user, message.thread)
     if grant is None:
         return False
-    if grant.role != STUDENT:
+    if grant.role != Role.STUDENT:
         return True
     window = timedelta(minutes=settings.MESSAGE_DELETE_WINDOW_MINUTES)
     return message.sender_id == user.pk and timezone.now() - message.created_at <= window

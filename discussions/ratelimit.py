@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-from lms.realtime import metrics
+from lms.platform import metrics
 
 WINDOW_SECONDS = 60
 KEY_PREFIX = "discussions:msgrate"

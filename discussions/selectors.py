@@ -14,7 +14,7 @@ from django.db.models import Case, Count, F, Max, Q, QuerySet, When
 
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from discussions.permissions import threads_visible_to
-from lms.models import User
+from lms.catalog.models import User
 
 
 def thread_find(*, thread_id: Any) -> DiscussionThread | None:

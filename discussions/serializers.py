@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from discussions import services
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
-from lms.models import User
+from lms.catalog.models import User
 
 
 class UserBriefSerializer(serializers.Serializer):

@@ -18,8 +18,9 @@ from discussions import permissions
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from discussions.ratelimit import message_rate_check
 from discussions.selectors import dm_unread_count
-from lms.models import Course, User
+from lms.catalog.models import Course, User
 from lms.realtime.events import publish, revoke
+from lms.realtime.registry import Role
 
 TITLE_MAX_LENGTH = 255
 CONTENT_MAX_LENGTH = 4000
@@ -109,7 +110,7 @@ def thread_update(
     if thread.is_active or "is_active" in changed:
         publish(f"course:{thread.course_id}", "thread.updated", data)
     if "is_active" in changed and not thread.is_active:
-        revoke(topic=thread_topic(thread.pk), roles=[permissions.STUDENT])
+        revoke(topic=thread_topic(thread.pk), roles=[Role.STUDENT])
     return thread
 
 

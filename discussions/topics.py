@@ -6,7 +6,7 @@ from typing import Any
 
 from discussions import permissions, selectors
 from discussions.serializers import ThreadSerializer
-from lms.models import User
+from lms.catalog.models import User
 from lms.realtime.registry import ID, Grant, Topic, register
 
 

@@ -20,8 +20,9 @@ from discussions.forms import MessageForm, RenameForm, ThreadForm
 from discussions.models import DiscussionThread, ThreadMessage
 from discussions.ratelimit import RateLimited
 from discussions.serializers import user_brief
-from lms.models import Course, User
+from lms.catalog.models import Course, User
 from lms.realtime import replay
+from lms.realtime.registry import Role
 
 THREADS_PER_PAGE = 20
 CONVERSATIONS_PER_PAGE = 20
@@ -119,7 +120,7 @@ def course_discussions(request: HttpRequest, course_id: int) -> HttpResponse:
             "page": page,
             "threads": page.object_list,
             "form": form,
-            "sees_closed": grant.role != permissions.STUDENT,
+            "sees_closed": grant.role != Role.STUDENT,
             "since": since,
         },
         status=status,
@@ -147,7 +148,7 @@ def _thread_context(request: HttpRequest, thread: DiscussionThread, grant) -> di
         "is_latest": not history.has_newer,
         "can_post": permissions.thread_can_post(request.user, thread),
         "can_moderate": permissions.thread_can_moderate(request.user, thread),
-        "moderates_messages": grant.role != permissions.STUDENT,
+        "moderates_messages": grant.role != Role.STUDENT,
         "delete_window_minutes": settings.MESSAGE_DELETE_WINDOW_MINUTES,
         "form": MessageForm(),
         "rename_form": RenameForm(initial={"title": thread.title}),

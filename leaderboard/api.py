@@ -1,27 +1,14 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from leaderboard.selectors import leaderboard_board
 from leaderboard.serializers import LeaderboardQuerySerializer, LeaderboardSerializer
-from leaderboard.services import leaderboard_viewer_board
-from leaderboard.topics import leaderboard_course_authorize
-from lms.models import Course
-from lms.serializers import ErrorSerializer, api_errors
+from lms.catalog.permissions import course_member_or_error
+from lms.platform.schema import ErrorSerializer, api_errors
 
-
-def course_board_or_error(*, user, course_id: int) -> None:
-    """404 for a course that does not exist or that the user cannot see at all (an
-    unpublished one), 403 for a published course whose board is not theirs."""
-    if leaderboard_course_authorize(user, course_id=course_id) is not None:
-        return
-    published = Course.objects.filter(pk=course_id).values_list("is_published", flat=True).first()
-    if not published:
-        raise NotFound("No such course.")
-    raise PermissionDenied(
-        "Only the course's students, its instructor and staff see its leaderboard."
-    )
+NOT_YOURS = "Only the course's students, its instructor and staff see its leaderboard."
 
 
 class LeaderboardView(APIView):
@@ -49,8 +36,8 @@ class LeaderboardView(APIView):
         params.is_valid(raise_exception=True)
         course_id = params.validated_data.get("course")
         if course_id is not None:
-            course_board_or_error(user=request.user, course_id=course_id)
-        board = leaderboard_viewer_board(
-            user=request.user, course_id=course_id, limit=params.validated_data["limit"]
+            course_member_or_error(user=request.user, course_id=course_id, denied=NOT_YOURS)
+        board = leaderboard_board(
+            user=request.user, course=course_id, limit=params.validated_data["limit"]
         )
         return Response({"course": course_id, **board})

@@ -31,11 +31,12 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
 
+from leaderboard.selectors import leaderboard_top
+from leaderboard.topics import board_course_id
 from lms.realtime.events import broadcast
 
 logger = logging.getLogger(__name__)
 
-GLOBAL_TOPIC = "leaderboard"
 EVENT = "leaderboard.updated"
 # The send runs a little after the shared key expires, so every write that saw
 # the key held has committed before the send reads the board.
@@ -48,14 +49,6 @@ _pending: set[Any] = set()  # timers and tasks not done yet
 # lost with its event loop must not silence the board).
 _scheduled: dict[str, float] = {}
 _pending_lock = threading.Lock()
-
-
-def board_topic(course_id: int | None) -> str:
-    return GLOBAL_TOPIC if course_id is None else f"leaderboard:course:{course_id}"
-
-
-def board_course_id(topic: str) -> int | None:
-    return None if topic == GLOBAL_TOPIC else int(topic.rsplit(":", 1)[1])
 
 
 def window_seconds() -> int:
@@ -94,8 +87,6 @@ def _release(topic: str) -> None:
 
 def leaderboard_send(topic: str) -> bool:
     """Send the board's current top entries to its subscribers, unless they are unchanged."""
-    from leaderboard.selectors import leaderboard_top
-
     entries = leaderboard_top(course=board_course_id(topic), limit=broadcast_size())
     data = {"course": board_course_id(topic), "entries": entries}
     encoded = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True)

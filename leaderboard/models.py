@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from lms.models import Course
+from lms.catalog.models import Course
 
 
 class LeaderboardScore(models.Model):

@@ -1,6 +1,6 @@
 """Every non-trivial read of the leaderboard app.
 
-Board order is points descending, then user id ascending (SPEC section 2), so a
+Board order is points descending, then user id ascending (docs/leaderboard.md), so a
 rank is a position: 1 + the number of rows that sort before the user's row. Every
 read below is a range scan of the board's (points DESC, user_id) index: the top
 entries read its first rows, a rank counts the rows above the user's.
@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from leaderboard.models import LeaderboardScore
-from lms.models import Course, User
+from leaderboard.scoring import course_params, course_rows_select, global_rows_select
+from lms.catalog.models import Course, User
 
 ENTRY_FIELDS = (
     "points",
@@ -101,15 +104,50 @@ def leaderboard_rank(*, user: User, course: Course | int | None = None) -> dict[
     return leaderboard_entry(score, rank=score.higher + score.tied_before + 1)
 
 
+def _unstored_rank(*, user: User, course_id: int | None) -> dict[str, Any] | None:
+    """The entry of an eligible user whose row is not stored yet (students written by bulk
+    inserts, until `rebuild_leaderboard` runs), computed by the formula and ranked among
+    the stored rows. A read: nothing is written. None when the user is not on the board."""
+    if course_id is None:
+        sql, params = global_rows_select(one_user=True), [timezone.now(), user.pk]
+    else:
+        sql = course_rows_select(user=True, course=True)
+        params = [timezone.now(), *course_params(user.pk, course_id)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    _, _, points, courses_completed, certificates_earned, time_spent, _ = row
+    score = LeaderboardScore(
+        user=user,
+        course_id=course_id,
+        points=points,
+        courses_completed=courses_completed,
+        certificates_earned=certificates_earned,
+        time_spent=time_spent,
+    )
+    before = board_scores(course=course_id).filter(
+        Q(points__gt=points) | Q(points=points, user_id__lt=user.pk)
+    )
+    return leaderboard_entry(score, rank=before.count() + 1)
+
+
 def leaderboard_board(
     *, user: User, course: Course | int | None = None, limit: int | None = None
 ) -> dict[str, Any]:
-    """`{"entries": top entries, "me": the user's entry or None}`: the API, page and join shape."""
+    """`{"entries": top entries, "me": the user's entry or None}`: the API, page and join shape.
+
+    `me` is the user's entry wherever they rank; None when they are not on the board
+    (staff, instructors, inactive accounts, not enrolled in the course).
+    """
     limit = settings.LEADERBOARD_DEFAULT_LIMIT if limit is None else limit
     entries = leaderboard_top(course=course, limit=limit)
     me = next((entry for entry in entries if entry["user_id"] == user.pk), None)
     if me is None:
         me = leaderboard_rank(user=user, course=course)
+    if me is None and user.is_active and user.is_student:
+        me = _unstored_rank(user=user, course_id=_course_id(course))
     return {"entries": entries, "me": me}
 
 

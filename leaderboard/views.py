@@ -1,15 +1,13 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from leaderboard.broadcasts import board_topic
-from leaderboard.selectors import leaderboard_courses_for
-from leaderboard.services import leaderboard_viewer_board
-from leaderboard.topics import leaderboard_course_authorize
-from lms.models import Course
+from leaderboard.selectors import leaderboard_board, leaderboard_courses_for
+from leaderboard.topics import board_topic
+from lms.catalog.models import Course
+from lms.catalog.permissions import course_member_or_error
 
 
 def _course_from_query(request) -> int | None:
@@ -32,12 +30,13 @@ def leaderboard_page(request, course_id: int | None = None):
         course = Course.objects.filter(pk=course_id).only("id", "title", "is_published").first()
         if course is None:
             raise Http404("No such course.")
-        if leaderboard_course_authorize(request.user, course_id=course_id) is None:
-            if not course.is_published:
-                raise Http404("No such course.")
-            raise PermissionDenied("Only the course's students, its instructor and staff see it.")
+        course_member_or_error(
+            user=request.user,
+            course_id=course_id,
+            denied="Only the course's students, its instructor and staff see it.",
+        )
     limit = settings.LEADERBOARD_DEFAULT_LIMIT
-    board = leaderboard_viewer_board(user=request.user, course_id=course_id, limit=limit)
+    board = leaderboard_board(user=request.user, course=course_id, limit=limit)
     me = board["me"]
     return render(
         request,

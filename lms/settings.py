@@ -78,27 +78,29 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
-    "lms",
+    "lms.platform",
     "lms.realtime",
-    "progress",
+    "lms.catalog",
     "notifications",
+    "progress",
     "discussions",
     "leaderboard",
+    "lms.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Early: a NUL byte in the URL or a posted form is a 400 before any view or query.
-    "lms.middleware.RejectNulMiddleware",
-    "lms.middleware.StaticFilesMiddleware",
-    "lms.middleware.DatabaseUnavailableMiddleware",
+    "lms.platform.middleware.RejectNulMiddleware",
+    "lms.platform.middleware.StaticFilesMiddleware",
+    "lms.platform.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "lms.middleware.ContentSecurityPolicyMiddleware",
+    "lms.platform.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -110,14 +112,14 @@ WSGI_APPLICATION = None
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", BASE_DIR / "lms" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "lms.context_processors.navigation",
+                "lms.platform.context_processors.navigation",
                 "notifications.context_processors.navigation",
                 "discussions.context_processors.navigation",
             ],
@@ -174,7 +176,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
     # Bulk demo students until their first login (docs/demo-data.md).
-    "lms.hashers.DemoUsernamePasswordHasher",
+    "lms.platform.hashers.DemoUsernamePasswordHasher",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -204,7 +206,7 @@ AUTHENTICATION_BACKENDS = [
 
 # Proxies in front of Daphne that each append the address they saw to X-Forwarded-For
 # (1 behind deploy/nginx.conf). 0: the connecting address (REMOTE_ADDR) is the client.
-# One rule for sign-in lockouts, /metrics and API throttles: lms/client_address.py.
+# One rule for sign-in lockouts, /metrics and API throttles: lms/platform/client_address.py.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Sign-in limits (django-axes, docs/security.md): every sign-in path (login page, admin,
@@ -212,8 +214,8 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_CLIENT_IP_CALLABLE = "lms.client_address.client_ip"
-AXES_LOCKOUT_CALLABLE = "lms.views.signin_locked_out"
+AXES_CLIENT_IP_CALLABLE = "lms.platform.client_address.client_ip"
+AXES_LOCKOUT_CALLABLE = "lms.catalog.views.signin_locked_out"
 
 # GET /metrics (docs/security.md): served to these addresses or networks (the client
 # address as above), or to `Authorization: Bearer <METRICS_TOKEN>`; unset: no token works.
@@ -257,17 +259,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "lms.exceptions.api_exception_handler",
-    # Throttles identify clients by the same rule as lms/client_address.py.
+    "EXCEPTION_HANDLER": "lms.platform.exceptions.api_exception_handler",
+    # Throttles identify clients by the same rule as lms/platform/client_address.py.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # DRF's defaults; the HTML view marks its pages as needing inline styles (the CSP).
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "lms.renderers.BrowsableAPIRenderer",
+        "lms.platform.renderers.BrowsableAPIRenderer",
     ],
     # DRF's defaults, with a JSON parser that answers deep nesting with a 400.
     "DEFAULT_PARSER_CLASSES": [
-        "lms.parsers.JSONParser",
+        "lms.platform.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -293,7 +295,7 @@ SPECTACULAR_SETTINGS = {
 
 CACHES = {
     "default": (
-        {"BACKEND": "lms.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "lms.platform.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -4,11 +4,11 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from lms import views
+from lms.platform import views as platform_views
 from lms.realtime import views as realtime_views
 
 api_patterns = [
-    path("", include("lms.api_urls")),
+    path("", include("lms.catalog.api_urls")),
     path("", include("progress.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("discussions.api_urls")),
@@ -19,17 +19,23 @@ api_patterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ is a JSON 404, not the HTML page (only paths ending in a
     # slash, so that APPEND_SLASH still redirects /api/courses to /api/courses/).
-    re_path(r"^.*/$", views.api_not_found),
+    re_path(r"^.*/$", platform_views.api_not_found),
 ]
 
 urlpatterns = [
+    # Enrollments moved from the progress app to the catalog (label `lms`): old admin
+    # links and bookmarks still lead there.
+    re_path(
+        r"^admin/progress/enrollment/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/lms/enrollment/%(rest)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", platform_views.healthz, name="healthz"),
     # Pages without the base layout (admin, API docs): browsers ask for /favicon.ico.
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("metrics", realtime_views.metrics_endpoint, name="metrics"),
-    path("", include("lms.page_urls")),
+    path("", include("lms.catalog.urls")),
     path("", include("progress.urls")),
     path("", include("notifications.urls")),
     path("", include("discussions.urls")),

@@ -3,6 +3,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
+from lms.catalog.models import Course
 from notifications.forms import AnnouncementForm
 from notifications.models import Notification, Subscription, SubscriptionReminder
 from notifications.services import announcement_send
@@ -94,3 +95,9 @@ class SubscriptionReminderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# The catalog's course admin (registered first: INSTALLED_APPS order) offers the
+# announcement too; the catalog itself knows nothing of notifications.
+_course_admin = admin.site.get_model_admin(Course)
+_course_admin.actions = (*_course_admin.actions, announce_to_course)

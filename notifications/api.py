@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from lms.serializers import api_errors
+from lms.platform.schema import api_errors
 from notifications import services
 from notifications.models import Notification
 from notifications.selectors import notification_list, notification_unread_count

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from lms.models import Course
+from lms.catalog.models import Course
 
 
 class Notification(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from lms.models import User
+from lms.catalog.models import User
 from notifications.models import Notification
 
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lms.models import Course, Lesson, User
+from lms.catalog.models import Course, Lesson, User
 from lms.realtime.events import publish
 from notifications.models import Notification, Subscription, SubscriptionReminder
 from notifications.selectors import notification_unread_count
@@ -228,7 +228,7 @@ def subscription_reminders_send(
 @transaction.atomic
 def announcement_send(*, course: Course, title: str, message: str) -> list[Notification]:
     """Notify every active student enrolled in the course, and tell the course's live pages."""
-    from progress.models import Enrollment
+    from lms.catalog.models import Enrollment
 
     title = _clean_text(title, field="title", limit=TITLE_MAX)
     message = _clean_text(message, field="message", limit=MESSAGE_MAX)

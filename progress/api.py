@@ -7,18 +7,19 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from lms.models import Lesson
-from lms.serializers import api_errors, api_path_id
+from lms.catalog.models import Enrollment, Lesson
+from lms.catalog.serializers import EnrollmentSerializer
+from lms.platform.schema import api_errors, api_path_id
 from progress import services
-from progress.models import Achievement, Certificate, Enrollment
+from progress.models import Achievement, Certificate
 from progress.selectors import achievement_list, certificate_list
 from progress.serializers import (
     AchievementSerializer,
     CertificateSerializer,
-    EnrollmentSerializer,
     LessonActivityResultSerializer,
     LessonActivitySerializer,
     LessonCompleteSerializer,
+    MeSerializer,
 )
 
 LESSON_ID = api_path_id("lesson_id", "The lesson.")
@@ -138,3 +139,11 @@ class AchievementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if getattr(self, "swagger_fake_view", False):  # schema generation, no user
             return Achievement.objects.none()
         return achievement_list(user=self.request.user)
+
+
+class MeView(APIView):
+    """The signed-in user, with learning stats."""
+
+    @extend_schema(responses={200: MeSerializer, **api_errors(401)})
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)

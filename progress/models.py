@@ -5,33 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from lms.models import Course, Lesson, Module
-
-
-class Enrollment(models.Model):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
-    )
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
-    progress = models.PositiveSmallIntegerField(default=0)
-    enrolled_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-enrolled_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "course"], name="enrollment_unique_user_course"
-            ),
-            models.CheckConstraint(
-                condition=Q(progress__gte=0) & Q(progress__lte=100),
-                name="enrollment_progress_0_100",
-            ),
-        ]
-        indexes = [models.Index(fields=["course", "user"])]
-
-    def __str__(self) -> str:
-        return f"{self.user} in {self.course}"
+from lms.catalog.models import Course, Lesson, Module
 
 
 class LessonCompletion(models.Model):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from lms.models import Course, Lesson, Module, User
-from lms.realtime.registry import Grant, Role
+from lms.catalog.models import Course, Module, User
 from progress.models import (
     Achievement,
     Certificate,
-    Enrollment,
     LearningStats,
     LessonCompletion,
     ModuleCompletion,
@@ -20,49 +18,6 @@ from progress.models import (
 def stats_for(*, user: User) -> LearningStats:
     """The user's stats, unsaved zeros when they have none yet."""
     return LearningStats.objects.filter(user=user).first() or LearningStats(user=user)
-
-
-def course_access(*, user, course_id: int) -> Grant | None:
-    """Who may follow a course live: enrolled students, its instructor, staff.
-
-    The one rule for `course:{id}`; None when the course is unknown or the user
-    has no part in it.
-    """
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    row = (
-        Course.objects.filter(pk=course_id)
-        .annotate(
-            enrolled=Exists(Enrollment.objects.filter(user_id=user.pk, course_id=OuterRef("pk")))
-        )
-        .values_list("instructor_id", "enrolled")
-        .first()
-    )
-    if row is None:
-        return None
-    instructor_id, enrolled = row
-    if user.is_staff:
-        return Grant(role=Role.STAFF, course_id=course_id)
-    if instructor_id == user.pk:
-        return Grant(role=Role.INSTRUCTOR, course_id=course_id)
-    if enrolled:
-        return Grant(role=Role.STUDENT, course_id=course_id)
-    return None
-
-
-def enrollment_progress(*, user: User, course_id: int) -> int | None:
-    """The user's progress in a course, or None when not enrolled."""
-    return (
-        Enrollment.objects.filter(user=user, course_id=course_id)
-        .values_list("progress", flat=True)
-        .first()
-    )
-
-
-def enrollment_for_lesson(*, user: User, lesson: Lesson) -> Enrollment | None:
-    if not user.is_authenticated:
-        return None
-    return Enrollment.objects.filter(user=user, course_id=lesson.module.course_id).first()
 
 
 def module_status(*, user_id: int, course_id: int) -> list[tuple[int, int, int, bool]]:
@@ -118,4 +73,14 @@ def certificate_by_code(*, code: str) -> Certificate | None:
         Certificate.objects.filter(verification_code=code.upper())
         .select_related("user", "course")
         .first()
+    )
+
+
+def completed_lesson_ids(*, user: User, course: Course) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(
+        LessonCompletion.objects.filter(user=user, lesson__module__course=course).values_list(
+            "lesson_id", flat=True
+        )
     )

@@ -1,21 +1,17 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from lms.catalog.models import User
+from lms.catalog.serializers import AVATAR_HELP
+from progress import selectors
 from progress.models import (
     Achievement,
     Certificate,
-    Enrollment,
     LearningStats,
     LessonCompletion,
     ModuleCompletion,
 )
-
-
-class EnrollmentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Enrollment
-        fields = ["id", "course", "progress", "enrolled_at", "completed_at"]
-        read_only_fields = fields
 
 
 class LearningStatsSerializer(serializers.ModelSerializer):
@@ -87,3 +83,29 @@ class LessonActivityResultSerializer(serializers.Serializer):
     lesson_seconds = serializers.IntegerField(help_text="seconds credited on this lesson so far")
     total_time_spent = serializers.IntegerField(help_text="minutes, all lessons")
     total_seconds_spent = serializers.IntegerField()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True)
+    avatar = serializers.CharField(read_only=True, help_text=AVATAR_HELP)
+    stats = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "name",
+            "email",
+            "role",
+            "avatar",
+            "is_staff",
+            "stats",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(LearningStatsSerializer)
+    def get_stats(self, user: User) -> dict:
+        return LearningStatsSerializer(selectors.stats_for(user=user)).data

@@ -23,17 +23,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from lms.models import Course, Lesson, Module, User
+from lms.catalog.models import Enrollment, Lesson, Module, User
+from lms.catalog.serializers import EnrollmentSerializer
 from lms.realtime.events import batch, publish
 from notifications import services as notifications
 from progress.models import (
     Achievement,
     Certificate,
-    Enrollment,
     LearningStats,
     LessonActivity,
     LessonCompletion,
@@ -43,7 +43,6 @@ from progress.selectors import module_status, progress_percent
 from progress.serializers import (
     AchievementSerializer,
     CertificateSerializer,
-    EnrollmentSerializer,
     LearningStatsSerializer,
     LessonCompletionSerializer,
     ModuleCompletionSerializer,
@@ -91,28 +90,6 @@ class _Outcome:
                 create_notification()
             for course_id in sorted(self.learning_changed_courses, key=lambda c: c or 0):
                 learning_changed.send(sender=None, user_id=self.user.pk, course_id=course_id)
-
-
-# Enrollment.
-
-
-@transaction.atomic
-def enrollment_create(*, user: User, course: Course) -> tuple[Enrollment, bool]:
-    """Enroll `user` in `course`; returns (enrollment, created). Safe when raced."""
-    try:
-        with transaction.atomic():
-            return Enrollment.objects.get_or_create(user=user, course=course)
-    except IntegrityError:
-        return Enrollment.objects.get(user=user, course=course), False
-
-
-@transaction.atomic
-def enrollment_delete(*, enrollment: Enrollment) -> None:
-    """Unenroll: the course's live topics are taken from the user's sockets on commit.
-
-    Completions, the certificate and stats stay: they record what was learnt.
-    """
-    enrollment.delete()  # progress.signals revokes the course's topics and tells the leaderboard
 
 
 # Stats and achievements.

@@ -1,8 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from lms.models import Course, Lesson, Module
-from progress.models import Enrollment
+from lms.catalog.models import Course, Enrollment, Lesson, Module
 
 
 class UserFactory(factory.django.DjangoModelFactory):

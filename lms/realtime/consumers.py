@@ -21,7 +21,8 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from lms.realtime import metrics, replay
+from lms.platform import metrics
+from lms.realtime import replay
 from lms.realtime.auth import Credential, credential_of, current_user, fingerprint
 from lms.realtime.db import in_db_thread
 from lms.realtime.hub import get_hub, record_delivery

@@ -31,7 +31,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
-from lms.realtime import metrics, registry
+from lms.platform import metrics
+from lms.realtime import registry
 from lms.realtime.models import Event
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from typing import Protocol
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from lms.realtime import metrics
+from lms.platform import metrics
 from lms.realtime.db import in_db_thread
 from lms.realtime.events import control_group, group_for, site_id
 from lms.realtime.limits import UserJoins

@@ -15,8 +15,9 @@ from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rest_framework.authtoken.models import Token
 
-from lms.client_address import client_ip_in
-from lms.realtime import metrics, replay
+from lms.platform import metrics
+from lms.platform.client_address import client_ip_in
+from lms.realtime import replay
 from lms.realtime.auth import SESSION, TOKEN, Credential, current_user
 from lms.realtime.db import in_db_thread
 from lms.realtime.events import event_frame

@@ -1,7 +1,8 @@
 from django import template
 
 from progress.models import LessonCompletion
-from progress.selectors import achievement_list, certificate_list, enrollment_progress
+from lms.catalog.selectors import enrollment_progress
+from progress.selectors import achievement_list, certificate_list
 
 register = template.Library()
 

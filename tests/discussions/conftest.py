@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from discussions import ratelimit
-from lms.models import Course, User
+from lms.catalog.models import Course, User
 from tests.discussions.factories import ThreadFactory
 from tests.e2e.servers import daphne_servers  # noqa: F401  (real Daphne processes)
 from tests.factories import (

@@ -8,9 +8,9 @@ from django.test import AsyncClient
 
 from discussions import services
 from discussions.serializers import DirectMessageSerializer, ThreadMessageSerializer
+from lms.catalog.models import Enrollment
+from lms.catalog.services import enrollment_delete
 from lms.realtime.events import revoke
-from progress.models import Enrollment
-from progress.services import enrollment_delete
 from tests.discussions.conftest import ROLES
 from tests.wsclient import ws_connect
 

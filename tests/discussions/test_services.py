@@ -10,7 +10,7 @@ from django.utils import timezone
 from discussions import services
 from discussions.models import DirectMessage, ThreadMessage
 from discussions.ratelimit import RateLimited
-from lms.realtime import metrics
+from lms.platform import metrics
 from lms.realtime.models import Event
 from tests.discussions.factories import ThreadMessageFactory
 

@@ -22,7 +22,7 @@ from channels.layers import channel_layers
 from django.db import connections, transaction
 from rest_framework.authtoken.models import Token
 
-from lms.middleware import DATABASE_UNAVAILABLE
+from lms.platform.middleware import DATABASE_UNAVAILABLE
 from lms.realtime.events import publish
 from tests.conftest import need
 from tests.e2e.private_services import (
@@ -57,7 +57,7 @@ def private_redis():
 MIGRATE_AND_CREATE_USER = """
 from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)
-from lms.models import User
+from lms.catalog.models import User
 from rest_framework.authtoken.models import Token
 user = User.objects.create_user("faulty", password="faulty-pass-1", first_name="Fay")
 print(user.pk, Token.objects.create(user=user).key)

@@ -22,9 +22,9 @@ from django.db import close_old_connections, transaction
 from discussions.models import DirectMessage, ThreadMessage
 from leaderboard import broadcasts
 from leaderboard.services import leaderboard_score_refresh
-from lms.models import Lesson, User
+from lms.catalog.models import Enrollment, Lesson, User
 from notifications.models import Notification
-from progress.models import Certificate, Enrollment, LearningStats
+from progress.models import Certificate, LearningStats
 from tests.discussions.factories import ThreadFactory, ThreadMessageFactory
 from tests.e2e.browser import signed_in_context
 from tests.factories import (

@@ -33,9 +33,9 @@ from django.db import connection, connections
 from rest_framework.authtoken.models import Token
 
 from discussions import services as discussions
+from lms.catalog.models import Enrollment
 from lms.realtime.events import publish
 from lms.settings import default_namespace
-from progress.models import Enrollment
 from tests.discussions.factories import ThreadFactory
 from tests.e2e.private_services import manage, wait_until
 from tests.e2e.servers import LiveSocket, Server, database_url, server_env, start_server
@@ -458,8 +458,8 @@ SECOND_SITE = """
 import json, os
 from django.core.management import call_command
 from discussions.models import DiscussionThread
-from lms.models import Course, User
-from progress.models import Enrollment
+from lms.catalog.models import Course, User
+from lms.catalog.models import Enrollment
 from rest_framework.authtoken.models import Token
 call_command("migrate", interactive=False, verbosity=0)
 student = User.objects.create_user(

@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 
 from discussions import services as discussion_services
 from leaderboard import broadcasts
-from lms.models import Course, User
+from lms.catalog.models import Course, User
 from notifications.services import notification_create
 from progress.services import lesson_complete
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from discussions.models import DiscussionThread
-from lms.models import User
+from lms.catalog.models import User
 from notifications.services import notification_create
 from tests.discussions.factories import ThreadFactory
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons

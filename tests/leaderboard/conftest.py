@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from leaderboard import broadcasts
-from lms.models import Course, Lesson, User
-from progress.models import Certificate, Enrollment, LearningStats, LessonActivity
+from lms.catalog.models import Course, Enrollment, Lesson, User
+from progress.models import Certificate, LearningStats, LessonActivity
 from progress.signals import learning_changed
 from tests.e2e.servers import daphne_servers  # noqa: F401  (fixture of the multi-process tests)
 

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CREATE_MALLORY = f"""
-from lms.models import User
+from lms.catalog.models import User
 user = User.objects.create_user("mallory", password="mallory", first_name={HOSTILE!r})
 """
 

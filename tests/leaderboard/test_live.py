@@ -11,7 +11,8 @@ from django.db import connection, transaction
 
 from leaderboard import broadcasts
 from leaderboard.selectors import leaderboard_top
-from progress.models import Enrollment, LearningStats, LessonActivity
+from lms.catalog.models import Enrollment
+from progress.models import LearningStats, LessonActivity
 from progress.signals import learning_changed
 from tests.factories import UserFactory, course_with_lessons
 from tests.leaderboard.conftest import board_ids, first_lesson, set_course_progress, set_stats

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from websockets.sync.client import connect
 
 from leaderboard import broadcasts
-from lms.models import Lesson
+from lms.catalog.models import Lesson
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -6,9 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from leaderboard.signals import learning_changed_refresh
-from lms.models import Lesson, User
-from progress.models import Enrollment
+from leaderboard.receivers import learning_changed_refresh
+from lms.catalog.models import Enrollment, Lesson, User
 from progress.signals import learning_changed
 from tests.factories import UserFactory, course_with_lessons
 

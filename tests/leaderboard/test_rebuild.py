@@ -7,7 +7,8 @@ from django.core.management import call_command
 
 from leaderboard.models import LeaderboardScore
 from leaderboard.selectors import leaderboard_top
-from progress.models import Certificate, Enrollment, LearningStats
+from lms.catalog.models import Enrollment
+from progress.models import Certificate, LearningStats
 from tests.factories import InstructorFactory, UserFactory, course_with_lessons
 from tests.leaderboard.conftest import set_course_progress, set_stats
 

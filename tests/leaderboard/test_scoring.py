@@ -5,7 +5,7 @@ from django.db import transaction
 
 from leaderboard.models import LeaderboardScore
 from leaderboard.selectors import leaderboard_board, leaderboard_rank, leaderboard_top
-from progress.models import Enrollment
+from lms.catalog.models import Enrollment
 from progress.signals import learning_changed
 from tests.factories import (
     EnrollmentFactory,

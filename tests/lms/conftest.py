@@ -16,7 +16,7 @@ PASSWORD = "secret-pass-1"
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
-        "lms.hashers.DemoUsernamePasswordHasher",
+        "lms.platform.hashers.DemoUsernamePasswordHasher",
     ]
 
 

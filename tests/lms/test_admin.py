@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from lms.models import Course, User
+from lms.catalog.models import Course, User
 from tests.factories import EnrollmentFactory, course_with_lessons
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +33,10 @@ def test_admin_lists_and_pages_load(admin_client_for_staff, course, enrollment):
         f"/admin/lms/module/{module.id}/change/",
         "/admin/lms/lesson/",
         f"/admin/lms/lesson/{lesson.id}/change/",
-        "/admin/progress/enrollment/",
-        f"/admin/progress/enrollment/?course__id__exact={course.id}",
-        f"/admin/progress/enrollment/?q={enrollment.user.username}",
-        f"/admin/progress/enrollment/{enrollment.id}/change/",
+        "/admin/lms/enrollment/",
+        f"/admin/lms/enrollment/?course__id__exact={course.id}",
+        f"/admin/lms/enrollment/?q={enrollment.user.username}",
+        f"/admin/lms/enrollment/{enrollment.id}/change/",
     ]:
         assert admin_client_for_staff.get(path).status_code == 200, path
 
@@ -68,10 +68,10 @@ def test_enrollment_search_by_username(admin_client_for_staff, course):
     wanted = EnrollmentFactory(course=course)
     other = EnrollmentFactory(course=course)
     html = admin_client_for_staff.get(
-        f"/admin/progress/enrollment/?q={wanted.user.username}"
+        f"/admin/lms/enrollment/?q={wanted.user.username}"
     ).content.decode()
-    assert f"/admin/progress/enrollment/{wanted.id}/change/" in html
-    assert f"/admin/progress/enrollment/{other.id}/change/" not in html
+    assert f"/admin/lms/enrollment/{wanted.id}/change/" in html
+    assert f"/admin/lms/enrollment/{other.id}/change/" not in html
 
 
 def test_course_list_query_count_is_constant(admin_client_for_staff, django_assert_max_num_queries):

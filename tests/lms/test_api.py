@@ -5,7 +5,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from progress.models import Enrollment, LearningStats
+from lms.catalog.models import Enrollment
+from progress.models import LearningStats
 from tests.factories import (
     CourseFactory,
     EnrollmentFactory,

@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
-from lms.cache import FailOpenRedisCache
+from lms.platform.cache import FailOpenRedisCache
 
 
 @pytest.fixture

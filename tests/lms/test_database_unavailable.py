@@ -16,7 +16,7 @@ from django.db.backends.utils import CursorWrapper
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from lms.middleware import DATABASE_UNAVAILABLE, database_unavailable
+from lms.platform.middleware import DATABASE_UNAVAILABLE, database_unavailable
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

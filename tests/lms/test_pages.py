@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lms.models import User
-from progress.models import Enrollment, LessonCompletion
+from lms.catalog.models import Enrollment, User
+from progress.models import LessonCompletion
 from tests.factories import (
     CourseFactory,
     EnrollmentFactory,

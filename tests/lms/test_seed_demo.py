@@ -8,8 +8,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
-from lms.models import Course, Lesson, Module, User
-from progress.models import Enrollment
+from lms.catalog.models import Course, Enrollment, Lesson, Module, User
 
 pytestmark = pytest.mark.django_db
 

@@ -37,7 +37,7 @@ def enrolled_course(user, modules: int = 2, lessons_per_module: int = 2):
 
 
 def lessons_of(course):
-    from lms.models import Lesson
+    from lms.catalog.models import Lesson
 
     return list(
         Lesson.objects.filter(module__course=course)

@@ -5,14 +5,8 @@ from datetime import timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from lms.models import Lesson
-from progress.models import (
-    Certificate,
-    Enrollment,
-    LearningStats,
-    LessonActivity,
-    LessonCompletion,
-)
+from lms.catalog.models import Enrollment, Lesson
+from progress.models import Certificate, LearningStats, LessonActivity, LessonCompletion
 from progress.services import lesson_complete
 from tests.factories import course_with_lessons
 from tests.progress.factories import (

@@ -8,12 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from lms.models import Lesson
+from lms.catalog.models import Enrollment, Lesson
 from notifications.models import Notification
 from progress.models import (
     Achievement,
     Certificate,
-    Enrollment,
     LearningStats,
     LessonCompletion,
     ModuleCompletion,

@@ -5,11 +5,11 @@ import threading
 import pytest
 from django.db import connection
 
+from lms.catalog.models import Enrollment
 from lms.realtime.models import Event
 from notifications.models import Notification
 from progress.models import (
     Certificate,
-    Enrollment,
     LearningStats,
     LessonActivity,
     LessonCompletion,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from lms.models import Course, Lesson, Module
-from progress.models import Certificate, Enrollment
+from lms.catalog.models import Course, Enrollment, Lesson, Module
+from progress.models import Certificate
 from progress.services import lesson_activity_record, lesson_complete
 from tests.factories import EnrollmentFactory, LessonFactory, ModuleFactory, UserFactory
 from tests.progress.factories import enrolled_course, events_on, last_seq, lessons_of

@@ -3,14 +3,14 @@
 import pytest
 from channels.db import database_sync_to_async
 
-from lms.models import Lesson, Module
+from lms.catalog.models import Enrollment, Lesson, Module
+from lms.catalog.services import enrollment_delete
 from notifications.services import (
     announcement_send,
     notification_create,
     notification_mark_all_read,
 )
-from progress.models import Enrollment
-from progress.services import enrollment_delete, lesson_activity_record, lesson_complete
+from progress.services import lesson_activity_record, lesson_complete
 from tests.factories import (
     EnrollmentFactory,
     InstructorFactory,

@@ -8,5 +8,5 @@ def _fast_passwords(settings):
     # Forty wrong passwords per test: hash them cheaply.
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
-        "lms.hashers.DemoUsernamePasswordHasher",
+        "lms.platform.hashers.DemoUsernamePasswordHasher",
     ]

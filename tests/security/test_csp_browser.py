@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 CERTIFICATE = "C5PC0FFEE0000001"
 FINISH_A_COURSE_AND_WRITE = f"""
 from discussions.services import direct_message_send
-from lms.models import Lesson, User
+from lms.catalog.models import Lesson, User
 from progress.models import Certificate
 from progress.services import lesson_complete
 

@@ -10,7 +10,7 @@ from django.test import Client, RequestFactory
 from rest_framework.test import APIRequestFactory
 from rest_framework.throttling import SimpleRateThrottle
 
-from lms.client_address import client_ip
+from lms.platform.client_address import client_ip
 from tests.lms.test_database_unavailable import every_query_fails_with, unreachable_error
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from lms.models import Course, Lesson
+from lms.catalog.models import Course, Lesson
 from tests.discussions.factories import ThreadFactory, ThreadMessageFactory
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons
 from tests.progress.factories import lessons_of

@@ -19,8 +19,8 @@ from rest_framework.test import APIClient
 from discussions.models import DirectMessage
 from discussions.services import direct_message_send, thread_message_post
 from lms.asgi import application
+from lms.catalog.models import Enrollment
 from lms.realtime.models import Event
-from progress.models import Enrollment
 from tests.discussions.factories import ThreadFactory, ThreadMessageFactory
 from tests.factories import (
     CourseFactory,

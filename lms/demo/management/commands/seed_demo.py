@@ -10,11 +10,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from discussions.models import DiscussionThread, ThreadMessage
-from lms.hashers import demo_password_marker
-from lms.management.demo_content import COURSES, WELCOME_THREAD
-from lms.models import Course, Lesson, Module, User
-from progress.models import Enrollment
-from progress.services import enrollment_create
+from lms.catalog.models import Course, Enrollment, Lesson, Module, User
+from lms.catalog.services import enrollment_create
+from lms.demo.demo_content import COURSES, WELCOME_THREAD
+from lms.platform.hashers import demo_password_marker
 
 ACCOUNTS = [
     # username, role, first name, last name, staff

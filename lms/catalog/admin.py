@@ -5,8 +5,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from lms.models import Course, Lesson, Module, User
-from notifications.admin import announce_to_course
+from lms.catalog.models import Course, Enrollment, Lesson, Module, User
 
 
 @admin.register(User)
@@ -56,7 +55,7 @@ class CourseAdmin(admin.ModelAdmin):
     readonly_fields = ("outline", "created_at", "updated_at")
     fields = ("title", "description", "instructor", "is_published", "outline")
     inlines = (ModuleInline,)
-    actions = ("publish", "unpublish", announce_to_course)
+    actions = ("publish", "unpublish")  # notifications/admin.py adds "announce"
 
     def get_queryset(self, request):
         return (
@@ -153,3 +152,14 @@ class LessonAdmin(admin.ModelAdmin):
     @admin.display(description="Course", ordering="module__course__title")
     def course(self, lesson: Lesson) -> Course:
         return lesson.module.course
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "course", "progress", "enrolled_at", "completed_at")
+    list_filter = ("course", "completed_at")
+    list_select_related = ("user", "course")
+    search_fields = ("user__username", "user__email", "course__title")
+    autocomplete_fields = ("user", "course")
+    readonly_fields = ("enrolled_at",)
+    date_hierarchy = "enrolled_at"

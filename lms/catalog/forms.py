@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from lms.models import User
+from lms.catalog.models import User
 
 
 class SignupForm(UserCreationForm):

@@ -3,7 +3,7 @@
 from rest_framework.exceptions import Throttled
 from rest_framework.views import exception_handler
 
-from lms.realtime import metrics
+from lms.platform import metrics
 
 
 def api_exception_handler(exc, context):

@@ -1,7 +1,7 @@
 """Sign-in limits shared by the login pages and the token endpoint (django-axes does the counting).
 
 See docs/security.md: failures are counted per account and per client address
-(lms/client_address.py); past the limit every sign-in of that account or from
+(lms/platform/client_address.py); past the limit every sign-in of that account or from
 that address is refused, the right password included, until the cool-off ends.
 """
 

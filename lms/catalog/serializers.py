@@ -1,48 +1,6 @@
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-from lms.models import Course, Lesson, Module, User
-from progress.selectors import stats_for
-from progress.serializers import LearningStatsSerializer
-
-
-class ErrorSerializer(serializers.Serializer):
-    """An API error: `detail` says what went wrong."""
-
-    detail = serializers.CharField()
-
-
-API_ERRORS = {
-    400: OpenApiResponse(
-        OpenApiTypes.OBJECT,
-        description="Invalid input: a list of messages per field, or a `detail`.",
-    ),
-    401: OpenApiResponse(ErrorSerializer, description="Not signed in, or an unknown token."),
-    403: OpenApiResponse(ErrorSerializer, description="Signed in, but not allowed to do this."),
-    404: OpenApiResponse(
-        ErrorSerializer, description="No such object (or not yours), or no such page."
-    ),
-    415: OpenApiResponse(
-        ErrorSerializer, description="The body is not JSON, form data or multipart data."
-    ),
-    429: OpenApiResponse(
-        ErrorSerializer, description="Too many requests: try again after `Retry-After` seconds."
-    ),
-}
-
-
-def api_errors(*codes: int) -> dict[int, OpenApiResponse]:
-    """The documented error answers of an operation, for `extend_schema(responses=...)`."""
-    return {code: API_ERRORS[code] for code in codes}
-
-
-def api_path_id(name: str, description: str) -> OpenApiParameter:
-    """An id in a route's `<int:...>` segment: the route only matches digits, so the schema
-    says so too (a client sending -1 would otherwise be promised a JSON answer)."""
-    return OpenApiParameter(
-        name, {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description=description
-    )
+from lms.catalog.models import Course, Enrollment, Lesson, Module, User
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -58,32 +16,6 @@ class TokenSerializer(serializers.Serializer):
 
 # A blank avatar is "", which a URL field's schema would refuse.
 AVATAR_HELP = "Image URL; empty when the user has none."
-
-
-class MeSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="display_name", read_only=True)
-    avatar = serializers.CharField(read_only=True, help_text=AVATAR_HELP)
-    stats = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = [
-            "id",
-            "username",
-            "first_name",
-            "last_name",
-            "name",
-            "email",
-            "role",
-            "avatar",
-            "is_staff",
-            "stats",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(LearningStatsSerializer)
-    def get_stats(self, user: User) -> dict:
-        return LearningStatsSerializer(stats_for(user=user)).data
 
 
 class InstructorSerializer(serializers.ModelSerializer):
@@ -155,4 +87,11 @@ class CourseDetailSerializer(serializers.ModelSerializer):
             "updated_at",
             "modules",
         ]
+        read_only_fields = fields
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enrollment
+        fields = ["id", "course", "progress", "enrolled_at", "completed_at"]
         read_only_fields = fields

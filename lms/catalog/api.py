@@ -12,19 +12,18 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from lms import selectors
-from lms.models import Course
-from lms.serializers import (
+from lms.catalog import selectors
+from lms.catalog.permissions import course_is_visible
+from lms.catalog.serializers import (
     CourseDetailSerializer,
     CourseSerializer,
-    MeSerializer,
+    EnrollmentSerializer,
     TokenRequestSerializer,
     TokenSerializer,
-    api_errors,
 )
-from lms.signin import SIGNIN_LOCKED, signin_retry_after
-from progress.serializers import EnrollmentSerializer
-from progress.services import enrollment_create
+from lms.catalog.services import enrollment_create
+from lms.catalog.signin import SIGNIN_LOCKED, signin_retry_after
+from lms.platform.schema import api_errors
 
 
 class TokenView(APIView):
@@ -90,14 +89,6 @@ class TokenView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeView(APIView):
-    """The signed-in user, with learning stats."""
-
-    @extend_schema(responses={200: MeSerializer, **api_errors(401)})
-    def get(self, request):
-        return Response(MeSerializer(request.user).data)
-
-
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     """The catalog of published courses; a course's detail lists its modules and lessons."""
 
@@ -130,7 +121,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={200: CourseDetailSerializer, **api_errors(401, 404)})
     def retrieve(self, request, pk=None):
         course = selectors.course_with_content(course_id=self._course_id(pk))
-        if course is None or not selectors.course_is_visible(user=request.user, course=course):
+        if course is None or not course_is_visible(user=request.user, course=course):
             raise Http404
         return Response(CourseDetailSerializer(course).data)
 
@@ -149,7 +140,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def enroll(self, request, pk=None):
         """Enroll the signed-in user; 201 when new, 200 when already enrolled."""
-        course = Course.objects.filter(pk=self._course_id(pk), is_published=True).first()
+        course = selectors.course_find(course_id=self._course_id(pk))
         if course is None:
             raise Http404
         enrollment, created = enrollment_create(user=request.user, course=course)

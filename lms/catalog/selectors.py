@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from lms.models import Course, Lesson, Module, User
-from progress.models import Enrollment, LessonCompletion
-from progress.selectors import course_access
-
-
-def course_is_visible(*, user: User, course: Course) -> bool:
-    """Published courses are public; an unpublished one only to those with access to it."""
-    return course.is_published or course_access(user=user, course_id=course.pk) is not None
+from lms.catalog.models import Course, Enrollment, Lesson, Module, User
 
 
 def course_catalog(*, search: str = "") -> QuerySet[Course]:
@@ -29,6 +22,10 @@ def course_catalog(*, search: str = "") -> QuerySet[Course]:
     if search:
         courses = courses.filter(Q(title__icontains=search) | Q(description__icontains=search))
     return courses
+
+
+def course_find(*, course_id: int) -> Course | None:
+    return Course.objects.filter(pk=course_id).first()
 
 
 def course_with_content(*, course_id: int) -> Course | None:
@@ -52,6 +49,15 @@ def enrolled_course_ids(*, user: User) -> set[int]:
     if not user.is_authenticated:
         return set()
     return set(Enrollment.objects.filter(user=user).values_list("course_id", flat=True))
+
+
+def enrollment_progress(*, user: User, course_id: int) -> int | None:
+    """The user's progress in a course, or None when not enrolled."""
+    return (
+        Enrollment.objects.filter(user=user, course_id=course_id)
+        .values_list("progress", flat=True)
+        .first()
+    )
 
 
 def enrollment_for(*, user: User, course: Course) -> Enrollment | None:
@@ -78,16 +84,6 @@ def courses_taught(*, user: User) -> QuerySet[Course]:
     )
 
 
-def completed_lesson_ids(*, user: User, course: Course) -> set[int]:
-    if not user.is_authenticated:
-        return set()
-    return set(
-        LessonCompletion.objects.filter(user=user, lesson__module__course=course).values_list(
-            "lesson_id", flat=True
-        )
-    )
-
-
 def lesson_with_course(*, lesson_id: int) -> Lesson | None:
     return (
         Lesson.objects.select_related("module", "module__course", "module__course__instructor")
@@ -108,3 +104,10 @@ def lesson_neighbours(*, lesson: Lesson) -> tuple[dict | None, dict | None]:
     previous = outline[position - 1] if position > 0 else None
     following = outline[position + 1] if position + 1 < len(outline) else None
     return previous, following
+
+
+def lesson_course_id(lesson: Lesson) -> int | None:
+    """The lesson's course, or None when its module is gone (a cascade delete)."""
+    if Lesson.module.is_cached(lesson):
+        return lesson.module.course_id
+    return Module.objects.filter(pk=lesson.module_id).values_list("course_id", flat=True).first()

@@ -1,17 +1,23 @@
-"""The `course:{id}` topic: live changes to a course's content, for the people who follow it."""
+"""The `course:{id}` topic: live changes to a course (content, threads, announcements, the
+student's progress in it) for the people who take part in it."""
 
 from __future__ import annotations
 
+from lms.catalog.permissions import course_access
+from lms.catalog.selectors import enrollment_progress
 from lms.realtime.registry import ID, Grant, Topic, register
-from progress.selectors import course_access, enrollment_progress
+
+
+def course_topic(course_id: int) -> str:
+    return f"course:{course_id}"
 
 
 def course_authorize(user, *, course_id: int) -> Grant | None:
-    """Enrolled students, the course's instructor and staff; the one rule for a course."""
     return course_access(user=user, course_id=course_id)
 
 
 def course_join_data(user, *, course_id: int) -> dict:
+    """The joining user's progress in the course, or None when they are not enrolled."""
     return {"progress": enrollment_progress(user=user, course_id=course_id)}
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 
@@ -77,3 +78,33 @@ class Lesson(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("lesson-detail", args=[self.pk])
+
+
+class Enrollment(models.Model):
+    """A student's place in a course. `progress` and `completed_at` are kept by the
+    progress app's completion cascade."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    progress = models.PositiveSmallIntegerField(default=0)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "progress_enrollment"  # where it was created; moved here with its data
+        ordering = ["-enrolled_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course"], name="enrollment_unique_user_course"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="enrollment_progress_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course}"

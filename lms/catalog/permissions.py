@@ -1,0 +1,69 @@
+"""Who may take part in a course: the one rule, and the one way a refusal is answered.
+
+`course_access` decides; every page, API view, topic and poll that concerns a
+course asks it. `course_member_or_error` turns its "no" into the same answer
+everywhere: a course the user may not even see (unknown, or unpublished) is a
+404, as if it did not exist; a published course they are not part of is a 403.
+Django's Http404 and PermissionDenied are what both the pages and the REST API
+(through DRF) answer as 404 and 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+
+from lms.catalog.models import Course, Enrollment, User
+from lms.realtime.registry import Grant, Role
+
+NOT_A_MEMBER = "Only the course's students, its instructor and staff may do this."
+
+
+def _is_signed_in(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def course_access(*, user: User | None, course_id: int) -> Grant | None:
+    """Enrolled students, the course's instructor and staff take part in a course.
+
+    None when the course is unknown or the user has no part in it. One query.
+    """
+    if not _is_signed_in(user):
+        return None
+    row = (
+        Course.objects.filter(pk=course_id)
+        .annotate(
+            enrolled=Exists(Enrollment.objects.filter(user_id=user.pk, course_id=OuterRef("pk")))
+        )
+        .values_list("instructor_id", "enrolled")
+        .first()
+    )
+    if row is None:
+        return None
+    instructor_id, enrolled = row
+    if user.is_staff:
+        return Grant(role=Role.STAFF, course_id=course_id)
+    if instructor_id == user.pk:
+        return Grant(role=Role.INSTRUCTOR, course_id=course_id)
+    if enrolled:
+        return Grant(role=Role.STUDENT, course_id=course_id)
+    return None
+
+
+def course_is_visible(*, user: User | None, course: Course) -> bool:
+    """Published courses are public; an unpublished one only to those who take part in it."""
+    return course.is_published or course_access(user=user, course_id=course.pk) is not None
+
+
+def course_member_or_error(
+    *, user: User | None, course_id: int, denied: str = NOT_A_MEMBER
+) -> Grant:
+    """The user's grant to the course, or Http404 (unknown or unpublished) or PermissionDenied."""
+    grant = course_access(user=user, course_id=course_id)
+    if grant is not None:
+        return grant
+    published = Course.objects.filter(pk=course_id).values_list("is_published", flat=True).first()
+    if not published:
+        raise Http404("No such course.")
+    raise PermissionDenied(denied)
