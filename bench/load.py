@@ -66,8 +66,6 @@ import json
 import multiprocessing as mp
 import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -75,14 +73,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
-from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DAPHNE = str(Path(sys.executable).with_name("daphne"))
-SECRET_KEY = "load-benchmark-secret-key-not-for-production-0123456789abcdef"
-# As deploy/daphne@.service runs it.
-DAPHNE_OPTIONS = ["--websocket_connect_timeout", "30"]
+
+from bench import common  # noqa: E402
 
 # The timestamp of the write, by event, in the event's data.
 DATA_TIMESTAMPS = {
@@ -253,185 +248,6 @@ def client_process(students, urls, ready, results, stop, received, concurrency, 
 # Orchestration (Django set up here, on the run database).
 
 
-def admin_connect(url: str):
-    import psycopg
-
-    return psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True)
-
-
-def ensure_seeded(url: str, students: int) -> None:
-    """The benchmark database, migrated and seeded (idempotent: seed_demo skips what exists)."""
-    name = url.rsplit("/", 1)[1]
-    with admin_connect(url) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
-    for command in (
-        ["migrate", "--noinput", "-v", "0"],
-        ["seed_demo", "--students", str(students)],
-    ):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-
-
-def fresh_copy(template_url: str, run_url: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    template, run = template_url.rsplit("/", 1)[1], run_url.rsplit("/", 1)[1]
-    with admin_connect(template_url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{run}" TEMPLATE "{template}"')
-
-
-def population(students: int) -> dict:
-    """Students with API tokens, the first course's lessons in order, its thread."""
-    from django.db import connections
-    from rest_framework.authtoken.models import Token
-
-    from discussions.models import DiscussionThread
-    from lms.management.demo_content import WELCOME_THREAD
-    from lms.models import Lesson, User
-
-    rows = list(
-        User.objects.filter(username__startswith="student", role=User.Role.STUDENT)
-        .order_by("id")
-        .values_list("id", flat=True)[:students]
-    )
-    if len(rows) < students:
-        sys.exit(f"only {len(rows)} seeded students; seed_demo did not run?")
-    Token.objects.bulk_create(
-        [Token(key=Token.generate_key(), user_id=user_id) for user_id in rows],
-        ignore_conflicts=True,
-    )
-    keys = dict(Token.objects.filter(user_id__in=rows).values_list("user_id", "key"))
-    thread = DiscussionThread.objects.get(title=WELCOME_THREAD["title"])
-    lessons = list(
-        Lesson.objects.filter(module__course_id=thread.course_id)
-        .order_by("module__order", "order")
-        .values_list("id", flat=True)
-    )
-    # Only the servers' connections count in the connection samples.
-    connections.close_all()
-    return {
-        "students": [(user_id, keys[user_id]) for user_id in rows],
-        "course": thread.course_id,
-        "thread": thread.pk,
-        "lessons": lessons,
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_servers(
-    count: int,
-    run_url: str,
-    namespace: str,
-    *,
-    root: Path = ROOT,
-    options: list[str] = DAPHNE_OPTIONS,
-) -> list[tuple[int, subprocess.Popen]]:
-    """`count` Daphne processes serving the code in `root` (this tree, or a baseline's)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": run_url,
-        "REALTIME_NAMESPACE": namespace,
-        "DEBUG": "0",
-        "SECRET_KEY": SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "PYTHONPATH": str(root),
-    }
-    servers = []
-    for _ in range(count):
-        port = free_port()
-        process = subprocess.Popen(
-            [
-                DAPHNE,
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-v",
-                "0",
-                *options,
-                "lms.asgi:application",
-            ],
-            cwd=root,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        servers.append((port, process))
-    for port, process in servers:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    stop_servers(servers)
-                    raise RuntimeError("daphne did not start") from None
-                time.sleep(0.2)
-    return servers
-
-
-def stop_servers(servers) -> None:
-    for _port, process in servers:
-        process.terminate()
-    for _port, process in servers:
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(15)
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_jiffies() -> tuple[int, int]:
-    """(busy, total) CPU time of the whole machine, all cores, in clock ticks."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
-def wait_until_quiet(threshold: float, patience: float) -> float:
-    """Wait until the 1-minute load average is below `threshold`; returns it."""
-    deadline = time.monotonic() + patience
-    while (load := os.getloadavg()[0]) >= threshold and time.monotonic() < deadline:
-        print(f"  load average {load:.2f}: waiting for it to fall below {threshold}", flush=True)
-        time.sleep(30)
-    return load
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 class Writer:
     """The write mix, through the HTTP API, spread round-robin over the servers."""
 
@@ -570,19 +386,6 @@ def stored_times(since: float) -> dict[tuple[str, int], float]:
     return {(topic, seq): created.timestamp() for topic, seq, created in rows}
 
 
-def server_delivery(ports: list[int]) -> float | None:
-    """Mean commit-to-socket-write latency measured by the servers themselves (/metrics)."""
-    total = count = 0.0
-    for port in ports:
-        with urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
-            for line in response.read().decode().splitlines():
-                if line.startswith("lms_event_delivery_seconds_sum "):
-                    total += float(line.split()[1])
-                elif line.startswith("lms_event_delivery_seconds_count "):
-                    count += float(line.split()[1])
-    return total / count * 1000 if count else None
-
-
 async def warm_up(urls: list[str], student) -> None:
     import websockets
 
@@ -599,37 +402,10 @@ async def warm_up(urls: list[str], student) -> None:
                     replies += 1
 
 
-class ConnectionSampler(threading.Thread):
-    """The run database's connection count (pg_stat_activity), once a second."""
-
-    def __init__(self, url: str):
-        super().__init__(daemon=True)
-        self.url = url
-        self.name_of_db = url.rsplit("/", 1)[1]
-        self.samples: list[int] = []
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        with admin_connect(self.url) as conn:
-            while not self.done.wait(1):
-                row = conn.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [self.name_of_db]
-                ).fetchone()
-                self.samples.append(row[0])
-
-    def stop(self) -> dict:
-        self.done.set()
-        self.join(5)
-        return {
-            "max": max(self.samples, default=0),
-            "mean": sum(self.samples) / max(len(self.samples), 1),
-        }
-
-
 def run(processes: int, people: dict, args, run_url: str) -> dict:
     ctx = mp.get_context("spawn")
     namespace = f"load{os.getpid()}p{processes}"
-    servers = start_servers(processes, run_url, namespace)
+    servers = common.start_servers(processes, run_url, namespace)
     ports = [port for port, _p in servers]
     pids = [process.pid for _port, process in servers]
     urls = [f"ws://127.0.0.1:{port}/ws/" for port in ports]
@@ -650,7 +426,7 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
         # the first socket loads are not counted as memory per connection.
         asyncio.run(warm_up(urls, topics_of[0]))
         time.sleep(2)
-        rss_before = [rss_kib(pid) for pid in pids]
+        rss_before = [common.rss_kib(pid) for pid in pids]
         ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
         counters, clients = [], []
         for c in range(args.clients):
@@ -675,7 +451,7 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
                 failures.append(f"{report['failed']} failed, e.g. {report['failures']}")
         connect_seconds = time.monotonic() - connect_started
         time.sleep(3)
-        rss_joined = [rss_kib(pid) for pid in pids]
+        rss_joined = [common.rss_kib(pid) for pid in pids]
         print(
             f"  {connected} students connected and joined in {connect_seconds:.1f}s "
             f"({retried} connection attempts retried)"
@@ -684,43 +460,34 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
         )
 
         writer = Writer(ports, people, args, random.Random(args.seed))
-        sampler = ConnectionSampler(run_url)
+        sampler = common.ConnectionSampler(run_url)
         sampler.start()
         write_started_wall = time.time()
         own = [os.getpid()] + [proc.pid for proc in clients]
-        cpu_before = [cpu_seconds(pid) for pid in pids]
-        own_before = sum(cpu_seconds(pid) for pid in own)
-        machine_before = machine_jiffies()
+        cpu_before = [common.cpu_seconds(pid) for pid in pids]
+        own_before = sum(common.cpu_seconds(pid) for pid in own)
+        machine_before = common.machine_jiffies()
         started = time.monotonic()
         writer.run(args.seconds)
         write_span = time.monotonic() - started
         db_connections = sampler.stop()
-        cpu_used = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
-        own_used = sum(cpu_seconds(pid) for pid in own) - own_before
-        machine_busy = (machine_jiffies()[0] - machine_before[0]) / os.sysconf("SC_CLK_TCK")
+        cpu_used = [
+            common.cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)
+        ]
+        own_used = sum(common.cpu_seconds(pid) for pid in own) - own_before
+        machine_busy = (common.machine_jiffies()[0] - machine_before[0]) / os.sysconf("SC_CLK_TCK")
 
         # Drain: every event of every joined topic has arrived, or nothing moved for 15 s.
         final = topic_last_ids(joined_topics)
         expected = sum(n * final.get(topic, 0) for topic, n in joined_topics.items()) - join_sum
-        last, last_change = -1, time.monotonic()
-        while True:
-            now = sum(c.value for c in counters)
-            if now >= expected:
-                break
-            if now != last:
-                last, last_change = now, time.monotonic()
-            elif time.monotonic() - last_change > 15:
-                break
-            time.sleep(0.2)
-        rss_end = [rss_kib(pid) for pid in pids]
-        delivery_mean = server_delivery(ports)
+        common.drain(counters, expected, stall=15)
+        rss_end = [common.rss_kib(pid) for pid in pids]
+        delivery_mean = common.server_delivery(ports)
         stop.set()
-        reports = [results.get(timeout=300) for _ in clients]
-        for proc in clients:
-            proc.join(60)
+        reports = common.collect(results, clients, timeout=300)
         stamps = stored_times(write_started_wall - 5)
     finally:
-        stop_servers(servers)
+        common.stop_servers(servers)
 
     # Losses: per socket and topic, every id from the join to the topic's last one, once, in order.
     joined = [row for report in reports for row in report["joined"]]
@@ -786,8 +553,8 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
                         status for status, _s in rows if status != 429 and not 200 <= status < 300
                     )
                 ),
-                "p50_ms": percentile([s for _st, s in rows], 0.5) * 1000,
-                "p99_ms": percentile([s for _st, s in rows], 0.99) * 1000,
+                "p50_ms": common.percentile([s for _st, s in rows], 0.5) * 1000,
+                "p99_ms": common.percentile([s for _st, s in rows], 0.99) * 1000,
             }
             for kind, rows in sorted(writes.items())
         },
@@ -799,15 +566,15 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
         "latency": {
             "all": (
                 len(every),
-                percentile(every, 0.5) * 1000,
-                percentile(every, 0.99) * 1000,
+                common.percentile(every, 0.5) * 1000,
+                common.percentile(every, 0.99) * 1000,
                 max(every, default=float("nan")) * 1000,
             ),
             **{
                 event: (
                     len(v),
-                    percentile(v, 0.5) * 1000,
-                    percentile(v, 0.99) * 1000,
+                    common.percentile(v, 0.5) * 1000,
+                    common.percentile(v, 0.99) * 1000,
                     max(v) * 1000,
                 )
                 for event, v in sorted(latencies.items())
@@ -898,25 +665,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connect-concurrency", type=int, default=20, help="per client process")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--quiet-load",
-        type=float,
-        default=1.5,
-        help="before each run, wait until the 1-minute load average is below this",
-    )
+    common.add_run_options(parser)
     parser.add_argument(
         "--patience", type=float, default=3600, help="longest wait for a quiet machine, seconds"
     )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
-
-    template_url = os.environ.get("DATABASE_URL", "")
-    if not template_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
-        sys.exit("Set DATABASE_URL (a PostgreSQL database of the benchmark's own) and REDIS_URL.")
-    run_url = f"{template_url}_run"
-    os.environ["DATABASE_URL"] = run_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-    os.environ["DEBUG"] = "1"
 
     print(
         f"load: {args.students} students, {args.seconds:g} s of writes per run: "
@@ -926,7 +680,7 @@ def main() -> None:
         flush=True,
     )
     started = time.monotonic()
-    ensure_seeded(template_url, args.students)
+    template_url, run_url = common.run_database(args.students)
     print(f"  benchmark database seeded in {time.monotonic() - started:.1f}s", flush=True)
 
     import django
@@ -934,9 +688,9 @@ def main() -> None:
     django.setup()
     results = []
     for processes in [int(p) for p in args.processes.split(",")]:
-        fresh_copy(template_url, run_url)
-        people = population(args.students)
-        load = wait_until_quiet(args.quiet_load, args.patience)
+        people, load = common.fresh_run(
+            template_url, run_url, args.students, args.quiet_load, args.patience
+        )
         print(f"\nrun with {processes} Daphne process(es), load average {load:.2f}", flush=True)
         result = run(processes, people, args, run_url)
         print_run(result)

@@ -4,7 +4,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_storm REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/polls.py [--students 300] [--baseline <git revision>]
 
-Students of the seeded database (bench/load.py seeds it) each hold one poll
+Students of the seeded database (seeded as for bench/load.py) each hold one poll
 (`POST /api/realtime/poll/`, `wait` 25 s, token auth) on their course's topic,
 on one Daphne process with production settings. Once every poll is held, one
 event is published on the course topic: every poll should answer with it.
@@ -15,7 +15,8 @@ Reported: polls answered 200 with the event, errors by status, the time from
 the publish to the last answer, the other student's request times (median and
 worst) while the polls are held and woken, and the most PostgreSQL
 connections seen at once. With `--baseline REV` the same runs, in the same
-invocation, against the code of git revision REV (bench/storm.py's worktree).
+invocation, against the code of git revision REV (checked out in a temporary
+worktree).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import argparse
 import collections
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -38,17 +38,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import (  # noqa: E402
-    admin_connect,
-    ensure_seeded,
-    fresh_copy,
-    percentile,
-    population,
-    start_servers,
-    stop_servers,
-    wait_until_quiet,
-)
-from bench.storm import baseline_worktree  # noqa: E402
+from bench import common  # noqa: E402
 
 WAIT = 25
 
@@ -82,19 +72,8 @@ def run(base: str, people: dict, args, run_url: str) -> dict:
             "SELECT last_id FROM realtime_topiccounter WHERE topic = %s", [topic]
         ).fetchone()
     since = last[0] if last else 0
-    name = run_url.rsplit("/", 1)[1]
     stop = threading.Event()
-    peak = [0]
     other: list[tuple[float, float, int]] = []  # (when, seconds, status)
-
-    def sample_connections() -> None:
-        with admin_connect(run_url) as conn:
-            while not stop.is_set():
-                count = conn.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]
-                ).fetchone()[0]
-                peak[0] = max(peak[0], count)
-                time.sleep(0.05)
 
     def other_student() -> None:
         while not stop.is_set():
@@ -108,9 +87,10 @@ def run(base: str, people: dict, args, run_url: str) -> dict:
         status = request(f"{base}/api/realtime/poll/", key, body)
         return status, time.time()
 
-    threads = [threading.Thread(target=f, daemon=True) for f in (sample_connections, other_student)]
-    for thread in threads:
-        thread.start()
+    sampler = common.ConnectionSampler(run_url, interval=0.05)
+    sampler.start()
+    other_thread = threading.Thread(target=other_student, daemon=True)
+    other_thread.start()
     with ThreadPoolExecutor(len(students)) as pool:
         futures = [pool.submit(hold, key) for _user, key in students]
         time.sleep(args.settle)  # every poll reaches the server and waits
@@ -119,8 +99,8 @@ def run(base: str, people: dict, args, run_url: str) -> dict:
             publish(topic, "announcement", {"message": "wake up"})
         answers = [future.result() for future in futures]
     stop.set()
-    for thread in threads:
-        thread.join(5)
+    connections = sampler.stop()
+    other_thread.join(5)
     statuses = collections.Counter(status for status, _at in answers)
     woken = [at - published for status, at in answers if status == 200]
     during = [seconds for when, seconds, _s in other if when >= published - args.settle]
@@ -128,10 +108,10 @@ def run(base: str, people: dict, args, run_url: str) -> dict:
         "answered": statuses.get(200, 0),
         "errors": {str(k): v for k, v in statuses.items() if k != 200},
         "last_answer_s": max(woken) if woken else float("nan"),
-        "other_p50_ms": percentile(during, 0.5) * 1000,
+        "other_p50_ms": common.percentile(during, 0.5) * 1000,
         "other_max_ms": max(during) * 1000 if during else float("nan"),
         "other_errors": sum(1 for _w, _s, status in other if status != 200),
-        "peak_connections": peak[0],
+        "peak_connections": connections["max"],
     }
 
 
@@ -139,49 +119,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--settle", type=float, default=5, help="seconds to let the polls settle")
-    parser.add_argument("--baseline", help="git revision to measure in the same run")
-    parser.add_argument("--quiet-load", type=float, default=1.5)
+    common.add_run_options(parser, baseline=True)
     args = parser.parse_args()
 
-    template = os.environ.get("DATABASE_URL", "")
-    if not template.startswith("postgres") or not os.environ.get("REDIS_URL"):
-        sys.exit("set DATABASE_URL (PostgreSQL, the benchmark's own database) and REDIS_URL")
-    ensure_seeded(template, args.students + 1)
-    run_url = template + "_run"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-    os.environ["DATABASE_URL"] = run_url
-    os.environ["DEBUG"] = "1"  # this process only sets up data and publishes
+    template, run_url = common.run_database(args.students + 1)
     import django
 
-    targets = [("this tree", ROOT)]
-    worktree = None
-    if args.baseline:
-        worktree = baseline_worktree(args.baseline)
-        targets.insert(0, (f"baseline {args.baseline}", worktree))
-    with admin_connect(template) as conn:
+    with common.admin_connect(template) as conn:
         max_connections = conn.execute("SHOW max_connections").fetchone()[0]
     rows = []
-    try:
+    with common.targets(args.baseline) as measured:
         django.setup()
         from django.conf import settings
 
-        for label, root in targets:
-            fresh_copy(template, run_url)
-            people = population(args.students + 1)
-            load = wait_until_quiet(args.quiet_load, patience=300)
+        for label, root in measured:
+            people, load = common.fresh_run(template, run_url, args.students + 1, args.quiet_load)
             namespace = f"polls-{os.getpid()}-{len(rows)}"
             settings.REALTIME_NAMESPACE = namespace  # this process publishes the event
-            servers = start_servers(1, run_url, namespace, root=root)
-            try:
+            with common.serving(1, run_url, namespace, root=root) as servers:
                 result = run(f"http://127.0.0.1:{servers[0][0]}", people, args, run_url)
-            finally:
-                stop_servers(servers)
             result.update(target=label, load=load)
             rows.append(result)
             print(label, result, flush=True)
-    finally:
-        if worktree is not None:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT)
     print()
     print(
         f"{args.students} students holding polls on one Daphne process, one event waking them; "

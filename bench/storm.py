@@ -10,8 +10,9 @@ once. Each client opens a websocket with its API token and joins its
 `user:{id}` and `course:{id}` topics, as the dashboard does. All sockets are
 released at the same moment (`--rate 0`), or paced at `--rate` per second.
 
-The database named in DATABASE_URL is the benchmark's own (bench/load.py
-seeds it with `seed_demo --students N`); each run starts a fresh copy of it.
+The database named in DATABASE_URL is the benchmark's own (created when
+missing, migrated and seeded with `seed_demo --students N`, as for
+bench/load.py); each run starts a fresh copy of it.
 The server is one Daphne process with production settings and the
 channels-redis pub/sub layer. With `--baseline REV` the same storm also runs,
 in the same invocation, against a Daphne serving the code of git revision
@@ -34,25 +35,13 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import (  # noqa: E402
-    cpu_seconds,
-    ensure_seeded,
-    fresh_copy,
-    machine_jiffies,
-    percentile,
-    population,
-    rss_kib,
-    start_servers,
-    stop_servers,
-    wait_until_quiet,
-)
+from bench import common  # noqa: E402
 
 OPEN_TIMEOUT = 30
 
@@ -146,11 +135,7 @@ def storm(url: str, people: dict, args) -> dict:
     while done.value < len(students) and time.time() < deadline:
         time.sleep(0.2)
     hold.set()
-    outcomes = []
-    for _ in processes:
-        outcomes.extend(results.get(timeout=120))
-    for process in processes:
-        process.join(30)
+    outcomes = [outcome for report in common.collect(results, processes) for outcome in report]
     joined = sorted(seconds for outcome, seconds in outcomes if outcome == "joined")
     failures = collections.Counter(outcome for outcome, _ in outcomes if outcome != "joined")
     per_second = collections.Counter(int(seconds) for seconds in joined)
@@ -161,8 +146,8 @@ def storm(url: str, people: dict, args) -> dict:
         "failed": sum(failures.values()),
         "failures": dict(failures),
         "last_joined_s": last,
-        "p50_s": percentile(joined, 0.5),
-        "p99_s": percentile(joined, 0.99),
+        "p50_s": common.percentile(joined, 0.5),
+        "p99_s": common.percentile(joined, 0.99),
         "rate": len(joined) / last if joined else 0.0,
         "best_second": max(per_second.values()) if per_second else 0,
     }
@@ -190,16 +175,22 @@ def profile(pid: int, prefix: str, label: str) -> subprocess.Popen:
     )
 
 
-def baseline_worktree(revision: str) -> Path:
-    path = Path(tempfile.mkdtemp(prefix="storm-baseline-"))
-    subprocess.run(
-        ["git", "worktree", "add", "--detach", str(path), revision],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return path
+def measure(url: str, pid: int, people: dict, args, label: str) -> dict:
+    """One storm on the server of process `pid`, with the CPU and memory it took."""
+    profiler = profile(pid, args.profile, label) if args.profile else None
+    try:
+        before = common.rss_kib(pid)
+        cpu_before, (busy_before, total_before) = common.cpu_seconds(pid), common.machine_jiffies()
+        result = storm(url, people, args)
+        busy, total = common.machine_jiffies()
+        result["server_cpu_s"] = common.cpu_seconds(pid) - cpu_before
+        result["machine_busy"] = (busy - busy_before) / max(1, total - total_before)
+        result["rss_per_socket_kib"] = (common.rss_kib(pid) - before) / max(1, result["joined"])
+    finally:
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its file then
+            profiler.wait(30)
+    return result
 
 
 def main() -> None:
@@ -208,8 +199,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0, help="sockets per second; 0: all at once")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--clients", type=int, default=4, help="client processes")
-    parser.add_argument("--baseline", help="git revision to measure in the same run")
-    parser.add_argument("--quiet-load", type=float, default=1.5)
+    common.add_run_options(parser, baseline=True)
     parser.add_argument(
         "--connect-timeout",
         type=float,
@@ -221,58 +211,23 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    template = os.environ.get("DATABASE_URL", "")
-    if not template.startswith("postgres") or not os.environ.get("REDIS_URL"):
-        sys.exit("set DATABASE_URL (PostgreSQL, the benchmark's own database) and REDIS_URL")
-    ensure_seeded(template, args.sockets)
-    run_url = template + "_run"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-    os.environ["DATABASE_URL"] = run_url
-    os.environ["DEBUG"] = "1"  # this process only sets up data; the servers run with DEBUG off
+    template, run_url = common.run_database(args.sockets)
     import django
 
-    targets = [("this tree", ROOT)]
-    worktree = None
-    if args.baseline:
-        worktree = baseline_worktree(args.baseline)
-        targets.insert(0, (f"baseline {args.baseline}", worktree))
     rows = []
-    try:
+    with common.targets(args.baseline) as measured:
         django.setup()
         for run in range(1, args.runs + 1):
-            for label, root in targets:
-                fresh_copy(template, run_url)
-                people = population(args.sockets)
-                load = wait_until_quiet(args.quiet_load, patience=300)
+            for label, root in measured:
+                people, load = common.fresh_run(template, run_url, args.sockets, args.quiet_load)
                 namespace = f"storm-{os.getpid()}-{run}-{len(rows)}"
-                options = ["--websocket_connect_timeout", f"{args.connect_timeout:g}"]
-                servers = start_servers(1, run_url, namespace, root=root, options=options)
-                port, process = servers[0]
-                profiler = profile(process.pid, args.profile, label) if args.profile else None
-                try:
-                    before = rss_kib(process.pid)
-                    cpu_before, (busy_before, total_before) = (
-                        cpu_seconds(process.pid),
-                        machine_jiffies(),
-                    )
-                    result = storm(f"ws://127.0.0.1:{port}/ws/", people, args)
-                    busy, total = machine_jiffies()
-                    result["server_cpu_s"] = cpu_seconds(process.pid) - cpu_before
-                    result["machine_busy"] = (busy - busy_before) / max(1, total - total_before)
-                    result["rss_per_socket_kib"] = (rss_kib(process.pid) - before) / max(
-                        1, result["joined"]
-                    )
-                finally:
-                    if profiler is not None:
-                        profiler.send_signal(signal.SIGINT)  # py-spy writes its file then
-                        profiler.wait(30)
-                    stop_servers(servers)
+                options = common.daphne_options(args.connect_timeout)
+                with common.serving(1, run_url, namespace, root=root, options=options) as servers:
+                    port, process = servers[0]
+                    result = measure(f"ws://127.0.0.1:{port}/ws/", process.pid, people, args, label)
                 result.update(target=label, run=run, load=load)
                 rows.append(result)
                 print_row(result)
-    finally:
-        if worktree is not None:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT)
     print()
     print(f"{args.sockets} sockets, rate {args.rate or 'all at once'}, one Daphne process")
     print("| target | run | failed | joined | last joined | p50 | p99 | joins/s | best second |")
