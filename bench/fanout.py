@@ -27,7 +27,6 @@ import collections
 import json
 import multiprocessing as mp
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -37,8 +36,8 @@ from asgiref.sync import sync_to_async
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DAPHNE = str(Path(sys.executable).with_name("daphne"))
 
+from bench import common  # noqa: E402
 
 # Client processes (no Django in them)
 
@@ -102,30 +101,13 @@ def client_process(url, key, sockets, mode, topic, ready, results, stop, receive
 # Orchestration (Django set up here)
 
 
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
     os.environ.setdefault("REALTIME_NAMESPACE", f"bench{os.getpid()}")
     import django
 
     django.setup()
-
-
-def ensure_database(database_url: str) -> None:
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1]
-    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url},
-        check=True,
-    )
 
 
 def use_layer(kind: str) -> None:
@@ -142,47 +124,24 @@ def use_layer(kind: str) -> None:
     channel_layers.backends.clear()
 
 
-def start_server(kind: str, port: int) -> subprocess.Popen:
+def serve(kind: str, port: int):
+    """One Daphne process on `port` serving bench/asgi.py on the `kind` channel layer."""
     from django.conf import settings
 
-    env = {
-        **os.environ,
-        "CHANNEL_LAYER": kind,
-        "REALTIME_NAMESPACE": settings.REALTIME_NAMESPACE,
-        "DEBUG": "0",
-        "SECRET_KEY": "benchmark-secret-key-not-for-production-0123456789abcdef",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "PYTHONPATH": str(ROOT),
-        # One benchmark user holds every socket: lift the per-user caps, not measured here.
-        "REALTIME_MAX_SOCKETS_PER_USER": "1000000",
-        "REALTIME_USER_JOINS_PER_WINDOW": "1000000",
-    }
-    process = subprocess.Popen(
-        [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "bench.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return common.serving(
+        1,
+        os.environ["DATABASE_URL"],
+        settings.REALTIME_NAMESPACE,
+        application="bench.asgi:application",
+        options=[],  # Daphne's defaults
+        ports=[port],
+        env={
+            "CHANNEL_LAYER": kind,
+            # One benchmark user holds every socket: lift the per-user caps, not measured here.
+            "REALTIME_MAX_SOCKETS_PER_USER": "1000000",
+            "REALTIME_USER_JOINS_PER_WINDOW": "1000000",
+        },
     )
-    from urllib.request import urlopen
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("daphne did not start")
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def make_publisher(mode: str, topic: str):
@@ -209,13 +168,6 @@ def make_publisher(mode: str, topic: str):
     return send
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def run_target(kind, mode, port, key, topic, args, server_pid):
     ctx = mp.get_context("spawn")
     ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
@@ -224,7 +176,7 @@ def run_target(kind, mode, port, key, topic, args, server_pid):
     per_process = [args.sockets // args.clients] * args.clients
     per_process[0] += args.sockets - sum(per_process)
     path = "/ws/" if mode == "product" else "/ws/bare/"
-    rss_before = rss_kib(server_pid)
+    rss_before = common.rss_kib(server_pid)
     for count in per_process:
         counter = ctx.RawValue("q", 0)
         counters.append(counter)
@@ -252,7 +204,7 @@ def run_target(kind, mode, port, key, topic, args, server_pid):
         if failed:
             failures.append(f"{failed} failed, e.g. {sample_failures}")
     time.sleep(1)
-    rss_after = rss_kib(server_pid)
+    rss_after = common.rss_kib(server_pid)
 
     def publish_steps() -> list[dict]:
         # Runs in a worker thread of an event loop, like a sync view under Daphne: the
@@ -276,16 +228,7 @@ def run_target(kind, mode, port, key, topic, args, server_pid):
             published_in = time.time() - start
             expected = total * connected
             # Drain: until every copy arrived, or no progress for 5 s.
-            last, last_change = before, time.time()
-            while True:
-                now_count = sum(c.value for c in counters)
-                if now_count - before >= expected:
-                    break
-                if now_count != last:
-                    last, last_change = now_count, time.time()
-                elif time.time() - last_change > 5:
-                    break
-                time.sleep(0.05)
+            common.drain(counters, before + expected, stall=5)
             steps.append(
                 {
                     "rate": rate,
@@ -300,13 +243,9 @@ def run_target(kind, mode, port, key, topic, args, server_pid):
         return steps
 
     steps = asyncio.run(sync_to_async(publish_steps, thread_sensitive=False)())
-    server_side = server_delivery_mean_ms(port) if mode == "product" else None
+    server_side = common.server_delivery([port]) if mode == "product" else None
     stop.set()
-    samples = []
-    for _ in procs:
-        samples.extend(results.get(timeout=120))
-    for proc in procs:
-        proc.join(30)
+    samples = [sample for report in common.collect(results, procs) for sample in report]
     rows = []
     by_step = collections.defaultdict(list)
     for n, latency in samples:
@@ -329,29 +268,14 @@ def run_target(kind, mode, port, key, topic, args, server_pid):
                 "delivered": len(copies),
                 "lost": step["expected"] - len(copies),
                 "msgs_per_s": len(copies) / span,
-                "p50_ms": percentile(latencies, 0.50) * 1000,
-                "p99_ms": percentile(latencies, 0.99) * 1000,
+                "p50_ms": common.percentile(latencies, 0.50) * 1000,
+                "p99_ms": common.percentile(latencies, 0.99) * 1000,
                 "max_ms": max(latencies, default=float("nan")) * 1000,
                 "publisher_behind_ms": step["behind"] * 1000,
             }
         )
     memory = (rss_after - rss_before) / max(connected, 1)
     return rows, connected, failures, memory, server_side
-
-
-def server_delivery_mean_ms(port: int) -> float | None:
-    """Mean commit-to-socket-write latency the server itself measured (its /metrics)."""
-    from urllib.request import urlopen
-
-    with urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    values = {}
-    for line in text.splitlines():
-        for name in ("lms_event_delivery_seconds_sum", "lms_event_delivery_seconds_count"):
-            if line.startswith(name + " "):
-                values[name] = float(line.split()[1])
-    count = values.get("lms_event_delivery_seconds_count")
-    return values["lms_event_delivery_seconds_sum"] / count * 1000 if count else None
 
 
 def main() -> None:
@@ -368,15 +292,13 @@ def main() -> None:
     args = parser.parse_args()
     args.rates = [float(r) for r in args.rates.split(",")]
 
-    database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
-        sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL.")
-    ensure_database(database_url)
-    setup_django(database_url)
+    url = common.database_url()
+    common.ensure_database(url)
+    setup_django(url)
 
     from rest_framework.authtoken.models import Token
 
-    from lms.models import User
+    from lms.catalog.models import User
 
     user, _ = User.objects.get_or_create(username="bench-fanout", defaults={"role": "student"})
     key = Token.objects.get_or_create(user=user)[0].key
@@ -390,14 +312,10 @@ def main() -> None:
     for kind in args.layers.split(","):
         use_layer(kind)
         for mode in ("product", "bare"):
-            server = start_server(kind, args.port)
-            try:
+            with serve(kind, args.port) as [(_port, server)]:
                 rows, connected, failures, memory, server_side = run_target(
                     kind, mode, args.port, key, topic, args, server.pid
                 )
-            finally:
-                server.terminate()
-                server.wait(10)
             print(
                 f"\n[{kind} layer, {mode} consumer] connected {connected}/{args.sockets}"
                 f"{'; ' + '; '.join(failures) if failures else ''}; "
