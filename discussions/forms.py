@@ -2,11 +2,15 @@
 
 from django import forms
 
+from discussions.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
+
 
 class ThreadForm(forms.Form):
     title = forms.CharField(
         strip=False,
-        widget=forms.TextInput(attrs={"maxlength": 255, "placeholder": "What is it about?"}),
+        widget=forms.TextInput(
+            attrs={"maxlength": TITLE_MAX_LENGTH, "placeholder": "What is it about?"}
+        ),
     )
 
 
@@ -15,10 +19,12 @@ class MessageForm(forms.Form):
         strip=False,
         label="Message",
         widget=forms.Textarea(
-            attrs={"rows": 3, "maxlength": 4000, "placeholder": "Write a message"}
+            attrs={"rows": 3, "maxlength": CONTENT_MAX_LENGTH, "placeholder": "Write a message"}
         ),
     )
 
 
 class RenameForm(forms.Form):
-    title = forms.CharField(strip=False, widget=forms.TextInput(attrs={"maxlength": 255}))
+    title = forms.CharField(
+        strip=False, widget=forms.TextInput(attrs={"maxlength": TITLE_MAX_LENGTH})
+    )

@@ -3,10 +3,14 @@ from django.db import models
 
 from lms.catalog.models import Course
 
+# The limits of what people write; services, serializers and forms import them.
+TITLE_MAX_LENGTH = 255
+CONTENT_MAX_LENGTH = 4000
+
 
 class DiscussionThread(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="threads")
-    title = models.CharField(max_length=255)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="threads_started"
     )
@@ -27,7 +31,7 @@ class ThreadMessage(models.Model):
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_messages"
     )
-    content = models.TextField(max_length=4000)
+    content = models.TextField(max_length=CONTENT_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -45,7 +49,7 @@ class DirectMessage(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages_received"
     )
-    content = models.TextField(max_length=4000)
+    content = models.TextField(max_length=CONTENT_MAX_LENGTH)
     is_read = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

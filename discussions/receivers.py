@@ -1,9 +1,8 @@
-"""Receivers that turn new and deleted discussion rows into realtime events.
+"""Receivers that turn discussion rows into realtime events: the one route of each event.
 
 A deleted message is redacted from the stored events in the deleting
 transaction, so no replay or poll returns its content again, and a deletion
-event tells live pages to remove it. Other changes (rename, close, read) are
-published by the services that make them (discussions/services.py).
+event tells live pages to remove it.
 """
 
 from django.db.models.signals import post_delete, post_save
@@ -15,20 +14,44 @@ from discussions.serializers import (
     ThreadMessageSerializer,
     ThreadSerializer,
 )
-from lms.realtime.events import publish, retract
+from discussions.topics import thread_topic
+from lms.catalog.topics import course_topic
+from lms.realtime.events import publish, retract, revoke
+from lms.realtime.registry import Role
+from notifications.topics import user_topic
+
+# What readers of a thread see of it; a save of other fields (the activity time that
+# sorts the list, bumped by each message) tells nobody.
+THREAD_SHOWN_FIELDS = frozenset({"title", "is_active"})
 
 
-@receiver(post_save, sender=DiscussionThread, dispatch_uid="discussions.thread_created")
-def thread_created(sender, instance: DiscussionThread, created: bool, **kwargs) -> None:
+@receiver(post_save, sender=DiscussionThread, dispatch_uid="discussions.thread_saved")
+def thread_saved(sender, instance: DiscussionThread, created: bool, raw=False, **kwargs) -> None:
+    if raw:
+        return
     if created:
-        publish(f"course:{instance.course_id}", "thread.created", ThreadSerializer(instance).data)
+        publish(course_topic(instance.course_id), "thread.created", ThreadSerializer(instance).data)
+        return
+    update_fields = kwargs.get("update_fields")
+    changed = THREAD_SHOWN_FIELDS if update_fields is None else THREAD_SHOWN_FIELDS & update_fields
+    if not changed:
+        return
+    data = ThreadSerializer(instance).data
+    publish(thread_topic(instance.pk), "thread.updated", data)
+    # The course's thread list learns of changes students may see, and of a close.
+    if instance.is_active or "is_active" in changed:
+        publish(course_topic(instance.course_id), "thread.updated", data)
+    if "is_active" in changed and not instance.is_active:
+        revoke(topic=thread_topic(instance.pk), roles=[Role.STUDENT])
 
 
 @receiver(post_save, sender=ThreadMessage, dispatch_uid="discussions.thread_message_created")
 def thread_message_created(sender, instance: ThreadMessage, created: bool, **kwargs) -> None:
     if created:
         publish(
-            f"thread:{instance.thread_id}", "thread.message", ThreadMessageSerializer(instance).data
+            thread_topic(instance.thread_id),
+            "thread.message",
+            ThreadMessageSerializer(instance).data,
         )
 
 
@@ -37,14 +60,14 @@ def direct_message_created(sender, instance: DirectMessage, created: bool, **kwa
     if created:
         data = DirectMessageSerializer(instance).data
         for user_id in (instance.sender_id, instance.recipient_id):
-            publish(f"user:{user_id}", "dm.created", data)
+            publish(user_topic(user_id), "dm.created", data)
 
 
 @receiver(post_delete, sender=ThreadMessage, dispatch_uid="discussions.thread_message_deleted")
 def thread_message_deleted(sender, instance: ThreadMessage, **kwargs) -> None:
     data = {"id": instance.pk, "thread": instance.thread_id}
     retract(
-        f"thread:{instance.thread_id}",
+        thread_topic(instance.thread_id),
         events=["thread.message"],
         replacement="thread.message_deleted",
         data=data,
@@ -55,14 +78,14 @@ def thread_message_deleted(sender, instance: ThreadMessage, **kwargs) -> None:
 def direct_message_deleted(sender, instance: DirectMessage, **kwargs) -> None:
     data = {"id": instance.pk, "sender": instance.sender_id, "recipient": instance.recipient_id}
     for user_id in {instance.sender_id, instance.recipient_id}:
-        retract(f"user:{user_id}", events=["dm.created"], replacement="dm.deleted", data=data)
+        retract(user_topic(user_id), events=["dm.created"], replacement="dm.deleted", data=data)
 
 
 @receiver(post_delete, sender=DiscussionThread, dispatch_uid="discussions.thread_deleted")
 def thread_deleted(sender, instance: DiscussionThread, **kwargs) -> None:
     data = {"id": instance.pk, "course": instance.course_id}
     retract(
-        f"course:{instance.course_id}",
+        course_topic(instance.course_id),
         events=["thread.created", "thread.updated"],
         replacement="thread.deleted",
         data=data,

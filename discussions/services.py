@@ -2,9 +2,9 @@
 
 Each service checks its permission with the one function of
 discussions.permissions, validates its input, and runs in one transaction;
-the realtime events it causes are published inside that transaction and sent
-on commit (creations through the post_save receivers of signals.py, the rest
-here).
+the realtime events of the rows it writes are published by their post-save
+receivers (receivers.py) inside that transaction and sent on commit; a read
+receipt, which no single row expresses, is published here.
 """
 
 from __future__ import annotations
@@ -15,15 +15,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from discussions import permissions
-from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
+from discussions.models import (
+    CONTENT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    DirectMessage,
+    DiscussionThread,
+    ThreadMessage,
+)
 from discussions.ratelimit import message_rate_check
 from discussions.selectors import dm_unread_count
 from lms.catalog.models import Course, User
-from lms.realtime.events import publish, revoke
-from lms.realtime.registry import Role
-
-TITLE_MAX_LENGTH = 255
-CONTENT_MAX_LENGTH = 4000
+from lms.realtime.events import publish
+from notifications.topics import user_topic
 
 
 def _clean_text(value: Any, *, field: str, max_length: int, label: str) -> str:
@@ -49,16 +52,6 @@ def clean_title(value: Any) -> str:
 def clean_content(value: Any) -> str:
     """A message, trimmed: 1 to 4000 characters."""
     return _clean_text(value, field="content", max_length=CONTENT_MAX_LENGTH, label="The message")
-
-
-def thread_topic(thread_id: int) -> str:
-    return f"thread:{thread_id}"
-
-
-def _thread_data(thread: DiscussionThread) -> dict[str, Any]:
-    from discussions.serializers import ThreadSerializer
-
-    return ThreadSerializer(thread).data
 
 
 @transaction.atomic
@@ -103,14 +96,7 @@ def thread_update(
         changed.append("is_active")
     if not changed:
         return thread
-    thread.save(update_fields=[*changed, "updated_at"])
-    data = _thread_data(thread)
-    publish(thread_topic(thread.pk), "thread.updated", data)
-    # The course's thread list learns of changes students may see, and of a close.
-    if thread.is_active or "is_active" in changed:
-        publish(f"course:{thread.course_id}", "thread.updated", data)
-    if "is_active" in changed and not thread.is_active:
-        revoke(topic=thread_topic(thread.pk), roles=[Role.STUDENT])
+    thread.save(update_fields=[*changed, "updated_at"])  # its receiver publishes the change
     return thread
 
 
@@ -124,8 +110,8 @@ def thread_message_post(*, thread: DiscussionThread, sender: User, content: str)
     content = clean_content(content)
     message_rate_check(user_id=sender.pk)
     message = ThreadMessage.objects.create(thread=thread, sender=sender, content=content)
-    # Recent activity sorts the thread list; update() keeps this off the thread's signals.
-    DiscussionThread.objects.filter(pk=thread.pk).update(updated_at=message.created_at)
+    # Recent activity sorts the thread list (a change readers are not told of).
+    thread.save(update_fields=["updated_at"])
     return message
 
 
@@ -161,9 +147,9 @@ def conversation_mark_read(*, user: User, partner: User) -> dict[str, Any]:
         DirectMessage.objects.filter(pk__in=ids).update(is_read=True)
     result["unread_count"] = dm_unread_count(user=user)
     if ids:
-        publish(f"user:{user.pk}", "dm.read", result)
+        publish(user_topic(user.pk), "dm.read", result)
         publish(
-            f"user:{partner.pk}",
+            user_topic(partner.pk),
             "dm.read",
             {"with": user.pk, "ids": ids, "unread_count": dm_unread_count(user=partner)},
         )

@@ -10,6 +10,10 @@ from lms.catalog.models import User
 from lms.realtime.registry import ID, Grant, Topic, register
 
 
+def thread_topic(thread_id: int) -> str:
+    return f"thread:{thread_id}"
+
+
 def thread_authorize(user: User, *, thread_id: int) -> Grant | None:
     """Who may hold `thread:{id}`: exactly `thread_access`."""
     thread = selectors.thread_find(thread_id=thread_id)

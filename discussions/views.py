@@ -20,7 +20,9 @@ from discussions.forms import MessageForm, RenameForm, ThreadForm
 from discussions.models import DiscussionThread, ThreadMessage
 from discussions.ratelimit import RateLimited
 from discussions.serializers import user_brief
+from discussions.topics import thread_topic
 from lms.catalog.models import Course, User
+from lms.catalog.topics import course_topic
 from lms.realtime import replay
 from lms.realtime.registry import Role
 
@@ -107,7 +109,7 @@ def course_discussions(request: HttpRequest, course_id: int) -> HttpResponse:
                 messages.success(request, "Your thread is open.")
                 return redirect(_thread_url(thread))
         status = 400
-    since = replay.last_id(f"course:{course.pk}")  # before the list: see _thread_context
+    since = replay.last_id(course_topic(course.pk))  # before the list: see _thread_context
     threads = selectors.threads_with_activity(
         selectors.threads_list(user=request.user, course_id=course.pk)
     )
@@ -129,7 +131,7 @@ def course_discussions(request: HttpRequest, course_id: int) -> HttpResponse:
 
 def _thread_context(request: HttpRequest, thread: DiscussionThread, grant) -> dict[str, Any]:
     # Read before the history: the live client replays whatever commits after this id.
-    since = replay.last_id(f"thread:{thread.pk}")
+    since = replay.last_id(thread_topic(thread.pk))
     history = selectors.history_page(
         selectors.thread_messages(thread=thread),
         before=_cursor(request, "before"),

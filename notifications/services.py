@@ -1,8 +1,8 @@
 """Every write of the notifications app.
 
-Single notifications are saved one at a time and the post_save receiver in
-notifications/signals.py publishes `notification.created`; bulk writes
-(announcements, mark all read) publish explicitly, since they fire no signals.
+Each event is built in notifications/events.py: single notifications reach it
+through their post-save receiver; bulk writes (announcements, marking read),
+which fire no signals, call it for the rows they wrote.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lms.catalog.models import Course, Lesson, User
+from lms.catalog.models import Course, Enrollment, Lesson, User
+from lms.catalog.topics import course_topic
 from lms.realtime.events import publish
+from notifications import events
 from notifications.models import Notification, Subscription, SubscriptionReminder
 from notifications.selectors import notification_unread_count
-from notifications.serializers import NotificationSerializer
 
 DEFAULT_REMINDER_DAYS = (7, 3, 1)
 TITLE_MAX = 255
@@ -86,10 +87,8 @@ def notification_mark_all_read(*, user: User) -> list[int]:
 
 
 def _publish_read(*, user: User, ids: list[int]) -> None:
-    publish(
-        f"user:{user.pk}",
-        "notification.read",
-        {"ids": ids, "unread_count": notification_unread_count(user=user)},
+    events.notifications_read(
+        user_id=user.pk, ids=ids, unread_count=notification_unread_count(user=user)
     )
 
 
@@ -228,8 +227,6 @@ def subscription_reminders_send(
 @transaction.atomic
 def announcement_send(*, course: Course, title: str, message: str) -> list[Notification]:
     """Notify every active student enrolled in the course, and tell the course's live pages."""
-    from lms.catalog.models import Enrollment
-
     title = _clean_text(title, field="title", limit=TITLE_MAX)
     message = _clean_text(message, field="message", limit=MESSAGE_MAX)
     user_ids = list(
@@ -251,15 +248,10 @@ def announcement_send(*, course: Course, title: str, message: str) -> list[Notif
         ],
         batch_size=1000,
     )
-    # bulk_create fires no post_save: publish each user's event here.
-    for notification in notifications:
-        publish(
-            f"user:{notification.user_id}",
-            "notification.created",
-            NotificationSerializer(notification).data,
-        )
+    for notification in notifications:  # bulk_create fires no post_save
+        events.notification_created(notification)
     publish(
-        f"course:{course.pk}",
+        course_topic(course.pk),
         "announcement",
         {
             "course": course.pk,

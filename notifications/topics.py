@@ -6,6 +6,10 @@ from lms.realtime.registry import ID, Grant, Role, Topic, register
 from notifications.selectors import notification_unread_count
 
 
+def user_topic(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
 def user_authorize(user, *, user_id: int) -> Grant | None:
     """Only the user themself may hold their own topic."""
     if user.is_authenticated and user.is_active and user.pk == user_id:

@@ -31,6 +31,7 @@ from lms.catalog.models import Enrollment, Lesson, Module, User
 from lms.catalog.serializers import EnrollmentSerializer
 from lms.realtime.events import batch, publish
 from notifications import services as notifications
+from notifications.topics import user_topic
 from progress.models import (
     Achievement,
     Certificate,
@@ -80,7 +81,7 @@ class _Outcome:
 
         As one batch: one counter increment and one insert for all of them.
         """
-        topic = f"user:{self.user.pk}"
+        topic = user_topic(self.user.pk)
         with batch():
             for event, data in self.events:
                 publish(topic, event, data)

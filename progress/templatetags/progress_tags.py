@@ -1,7 +1,7 @@
 from django import template
 
-from progress.models import LessonCompletion
 from lms.catalog.selectors import enrollment_progress
+from progress.models import LessonCompletion
 from progress.selectors import achievement_list, certificate_list
 
 register = template.Library()

@@ -1,0 +1,35 @@
+"""The events of the notifications app, each built in one place.
+
+A single notification reaches `notification_created` through its post-save
+receiver (receivers.py); a bulk write (an announcement), which fires no signals,
+calls it for each row it wrote. Nothing else publishes these events.
+"""
+
+from __future__ import annotations
+
+from lms.realtime.events import publish, retract
+from notifications.models import Notification
+from notifications.serializers import NotificationSerializer
+from notifications.topics import user_topic
+
+
+def notification_created(notification: Notification) -> None:
+    publish(
+        user_topic(notification.user_id),
+        "notification.created",
+        NotificationSerializer(notification).data,
+    )
+
+
+def notification_deleted(notification: Notification) -> None:
+    """A deleted notification leaves the replay, and open pages drop it."""
+    retract(
+        user_topic(notification.user_id),
+        events=["notification.created"],
+        replacement="notification.deleted",
+        data={"id": notification.pk},
+    )
+
+
+def notifications_read(*, user_id: int, ids: list[int], unread_count: int) -> None:
+    publish(user_topic(user_id), "notification.read", {"ids": ids, "unread_count": unread_count})
