@@ -1,27 +1,18 @@
 /* Live course content on the course page: lessons and modules added, changed or removed
  * in the admin appear without a reload, and announcements show up. Subscribes to
- * `course:{id}` for `#course-content[data-course-id]`. Text goes in with textContent only.
+ * `course:{id}` for `#course-content[data-course-id]` (progress.js shows the progress its
+ * join reports). Text goes in with textContent only.
  */
 (function () {
   "use strict";
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function flash(node) {
-    node.classList.remove("is-new");
-    void node.offsetWidth; // restart the animation
-    node.classList.add("is-new");
-  }
+  var ui = window.LMSUi;
+  var el = ui.el;
+  var flash = ui.flash;
 
   function init() {
     var root = document.querySelector("#course-content[data-course-id]");
     if (!root || !document.body.dataset.userId) return;
-    if (!window.LMSRealtime || !window.LMSRealtime.subscribe) return;
     var courseId = Number(root.dataset.courseId);
     var moduleList = root.querySelector(".module-list");
     // Lessons are links only for viewers who may open them: copy what the page does.
@@ -107,76 +98,56 @@
       flash(item);
     }
 
+    function updateModule(module) {
+      var node = moduleNode(module.id) || ensureModule(module);
+      var title = node.querySelector(".module-title");
+      if (title) title.textContent = module.title;
+      flash(node);
+    }
+
+    function remove(node) {
+      if (node) node.remove();
+    }
+
+    function retitleCourse(course) {
+      var heading = document.querySelector(".page-header h1");
+      if (heading && heading.firstChild && heading.firstChild.nodeType === Node.TEXT_NODE) {
+        heading.firstChild.textContent = course.title;
+      }
+      document.querySelectorAll("[data-course-title]").forEach(function (n) { n.textContent = course.title; });
+    }
+
     function announce(data) {
       var box = el("div", "card course-announcement is-new");
       box.setAttribute("role", "status");
       box.appendChild(el("strong", "", data.title));
       box.appendChild(el("p", "", data.message));
       root.parentNode.insertBefore(box, root);
-      if (window.LMSUi && window.LMSUi.toast) window.LMSUi.toast("Announcement", data.title);
+      ui.toast("Announcement", data.title);
     }
 
-    function onEvent(frame) {
-      var data = frame.data || {};
-      var node;
-      switch (frame.event) {
-        case "lesson.created":
-          upsertLesson(data, true);
-          break;
-        case "lesson.updated":
-          upsertLesson(data, false);
-          break;
-        case "lesson.deleted":
-          node = lessonNode(data.id);
-          if (node) node.remove();
-          break;
-        case "module.created":
-          ensureModule(data);
-          break;
-        case "module.updated":
-          node = moduleNode(data.id) || ensureModule(data);
-          var title = node.querySelector(".module-title");
-          if (title) title.textContent = data.title;
-          flash(node);
-          break;
-        case "module.deleted":
-          node = moduleNode(data.id);
-          if (node) node.remove();
-          break;
-        case "course.updated":
-          var heading = document.querySelector(".page-header h1");
-          if (heading && heading.firstChild && heading.firstChild.nodeType === Node.TEXT_NODE) {
-            heading.firstChild.textContent = data.title;
-          }
-          document.querySelectorAll("[data-course-title]").forEach(function (n) { n.textContent = data.title; });
-          break;
-        case "announcement":
-          announce(data);
-          break;
-      }
-    }
+    // What each event of the course's topic does to the page.
+    var apply = {
+      "lesson.created": function (data) { upsertLesson(data, true); },
+      "lesson.updated": function (data) { upsertLesson(data, false); },
+      "lesson.deleted": function (data) { remove(lessonNode(data.id)); },
+      "module.created": ensureModule,
+      "module.updated": updateModule,
+      "module.deleted": function (data) { remove(moduleNode(data.id)); },
+      "course.updated": retitleCourse,
+      announcement: announce,
+    };
 
     window.LMSRealtime.subscribe("course:" + courseId, {
-      event: onEvent,
-      joined: function (data) {
+      event: function (frame) {
+        if (Object.prototype.hasOwnProperty.call(apply, frame.event)) apply[frame.event](frame.data || {});
+      },
+      joined: function () {
         root.dataset.live = "true"; // subscribed: later changes reach this page
-        if (!data || typeof data.progress !== "number") return;
-        document.querySelectorAll('[data-course-progress="' + courseId + '"]').forEach(function (bar) {
-          bar.setAttribute("aria-valuenow", String(data.progress));
-          var fill = bar.querySelector(".progress-bar");
-          if (fill) fill.dataset.progress = String(data.progress); // width: app.css
-        });
-        document.querySelectorAll('[data-course-progress-label="' + courseId + '"]').forEach(function (label) {
-          label.textContent = data.progress + "%";
-        });
       },
       reset: function () { window.location.reload(); },
     });
   }
 
-  if (document.readyState === "complete") {
-    init();
-  } else {
-    document.addEventListener("DOMContentLoaded", init);
-  }
+  init();
 })();

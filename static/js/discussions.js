@@ -2,8 +2,7 @@
  *
  * Thread page (#thread): subscribes to `thread:{id}`; new messages appear without a
  * reload, deleted ones go away, who is online is listed (presence) and "Bob is typing…"
- * shows for about 4 s after Bob's last keystroke. The post form sends through the API
- * and falls back to a plain form post when that fails.
+ * shows for about 4 s after Bob's last keystroke. The post form: chat.js.
  * Course discussion list (#course-discussions): subscribes to `course:{id}` and shows
  * new threads live.
  * Everything users wrote is inserted with textContent, never as HTML.
@@ -14,82 +13,10 @@
   var TYPING_SHOWN_MS = 4000; // how long "… is typing" stays after the last typing frame
   var TYPING_SEND_EVERY_MS = 2000; // at most one typing frame per this interval
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function csrfToken() {
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    if (input) return input.value;
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  function api(method, url, body) {
-    var options = {
-      method: method,
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-    };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(url, options).then(function (response) {
-      if (response.status === 204) return { status: 204, body: null };
-      return response
-        .json()
-        .catch(function () { return {}; })
-        .then(function (json) { return { status: response.status, body: json }; });
-    });
-  }
-
-  function errorText(result) {
-    var body = result.body || {};
-    if (typeof body.detail === "string") return body.detail;
-    for (var key in body) {
-      if (Array.isArray(body[key]) && body[key].length) return String(body[key][0]);
-    }
-    return "Something went wrong (" + result.status + ").";
-  }
-
-  function formatTime(iso) {
-    var date = new Date(iso);
-    if (isNaN(date.getTime())) return "";
-    return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
-  }
-
-  // Times rendered by the server (UTC) are shown in the reader's own time zone, like live ones.
-  function localizeTimes(root) {
-    if (!root) return;
-    root.querySelectorAll("time[datetime]").forEach(function (node) {
-      var text = formatTime(node.getAttribute("datetime"));
-      if (text) node.textContent = text;
-    });
-  }
-
-  function avatarNode(person) {
-    if (person && person.avatar && /^https?:\/\//i.test(person.avatar)) {
-      var img = el("img", "avatar");
-      img.src = person.avatar;
-      img.alt = "";
-      img.width = 32;
-      img.height = 32;
-      return img;
-    }
-    var initial = el("span", "avatar avatar-initial", ((person && person.name) || "?").charAt(0).toUpperCase());
-    initial.setAttribute("aria-hidden", "true");
-    return initial;
-  }
-
-  function flash(node) {
-    node.classList.remove("is-new");
-    void node.offsetWidth; // restart the animation
-    node.classList.add("is-new");
-  }
+  var ui = window.LMSUi;
+  var el = ui.el;
+  var api = ui.api;
+  var avatarNode = ui.avatarNode;
 
   /* ---------------------------------------------------------------- thread page */
 
@@ -104,8 +31,6 @@
     var typingLine = document.getElementById("typing-line");
     var onlineList = document.getElementById("online-list");
     var form = document.getElementById("post-form");
-    var postError = document.getElementById("post-error");
-    var textarea = form ? form.querySelector("textarea") : null;
     var messagesUrl = "/api/threads/" + threadId + "/messages/";
     var online = {}; // user id (string) -> {id, name, avatar}
     var typers = {}; // user id (string) -> {name, until}
@@ -133,7 +58,7 @@
         author = el("span", "chat-author", message.sender.name);
       }
       meta.appendChild(author);
-      var time = el("time", "muted small", formatTime(message.created_at));
+      var time = el("time", "muted small", ui.formatTime(message.created_at));
       time.setAttribute("datetime", message.created_at);
       meta.appendChild(time);
       var fresh = Date.now() - new Date(message.created_at).getTime() < deleteWindowMs;
@@ -144,7 +69,7 @@
         var token = el("input");
         token.type = "hidden";
         token.name = "csrfmiddlewaretoken";
-        token.value = csrfToken();
+        token.value = ui.csrfToken();
         var button = el("button", "btn btn-link small", "Delete");
         button.type = "submit";
         deleteForm.appendChild(token);
@@ -259,50 +184,28 @@
 
     /* Posting */
 
-    function showError(text) {
-      if (!postError) return;
-      postError.textContent = text || "";
-      postError.hidden = !text;
-    }
-
-    if (form && textarea) {
+    var chat = { showError: function () {} };
+    if (form && form.querySelector("textarea")) {
       var lastTypingSent = 0;
-      textarea.addEventListener("input", function () {
+      chat = window.LMSChat.postForm(form, {
+        send: function (content) {
+          return api("POST", messagesUrl, { content: content });
+        },
+        posted: function (message) {
+          lastTypingSent = 0;
+          if (!isLatest) {
+            window.location.href = "/threads/" + threadId + "/#message-" + message.id;
+            return;
+          }
+          appendMessage(message);
+        },
+      });
+      chat.textarea.addEventListener("input", function () {
         var now = Date.now();
-        if (sub && textarea.value.trim() && now - lastTypingSent >= TYPING_SEND_EVERY_MS) {
+        if (sub && chat.textarea.value.trim() && now - lastTypingSent >= TYPING_SEND_EVERY_MS) {
           lastTypingSent = now;
           sub.typing();
         }
-      });
-      textarea.addEventListener("keydown", function (event) {
-        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
-      });
-      form.addEventListener("submit", function (event) {
-        event.preventDefault();
-        var content = textarea.value;
-        if (!content.trim()) {
-          showError("The message may not be empty.");
-          return;
-        }
-        var button = form.querySelector("button[type=submit]");
-        button.disabled = true;
-        api("POST", messagesUrl, { content: content })
-          .then(function (result) {
-            if (result.status === 201) {
-              textarea.value = "";
-              showError("");
-              lastTypingSent = 0;
-              if (!isLatest) {
-                window.location.href = "/threads/" + threadId + "/#message-" + result.body.id;
-                return;
-              }
-              appendMessage(result.body);
-            } else {
-              showError(errorText(result));
-            }
-          })
-          .catch(function () { form.submit(); })
-          .finally(function () { button.disabled = false; });
       });
     }
 
@@ -316,7 +219,7 @@
           item.remove();
           if (empty && !list.children.length) empty.hidden = false;
         } else {
-          showError(errorText(result));
+          chat.showError(ui.errorText(result));
         }
       });
     });
@@ -331,9 +234,8 @@
       renderTyping();
     }
 
-    localizeTimes(list);
+    ui.localizeTimes(list);
     renderOnline();
-    if (!window.LMSRealtime || !window.LMSRealtime.subscribe) return;
     sub = window.LMSRealtime.subscribe(
       "thread:" + threadId,
       {
@@ -388,7 +290,7 @@
       list.insertBefore(node, list.firstChild);
       list.hidden = false;
       if (empty) empty.hidden = true;
-      flash(node);
+      ui.flash(node);
     }
 
     function onEvent(frame) {
@@ -420,7 +322,6 @@
       }
     }
 
-    if (!window.LMSRealtime || !window.LMSRealtime.subscribe) return;
     window.LMSRealtime.subscribe(
       "course:" + courseId,
       { event: onEvent, reset: function () { window.location.reload(); } },
@@ -428,18 +329,8 @@
     );
   }
 
-  function init() {
-    var thread = document.getElementById("thread");
-    if (thread) initThread(thread);
-    var courseList = document.getElementById("course-discussions");
-    if (courseList) initCourseList(courseList);
-  }
-
-  // Deferred like realtime.js, which comes later in the page: start once every deferred
-  // script has run, so window.LMSRealtime exists.
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  var thread = document.getElementById("thread");
+  if (thread) initThread(thread);
+  var courseList = document.getElementById("course-discussions");
+  if (courseList) initCourseList(courseList);
 })();

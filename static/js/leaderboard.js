@@ -31,6 +31,8 @@
   const ME_REFRESH_MS = 60000;
   const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
+  const flash = window.LMSUi.flash;
+
   let me = null;
   let meFetchedAt = Date.now();
   let meTimer = null;
@@ -109,12 +111,6 @@
     return row;
   }
 
-  function flash(el, className) {
-    el.classList.remove(className);
-    void el.offsetWidth; // restart the animation
-    el.classList.add(className);
-  }
-
   // FLIP: measure First positions, render the Last layout, Invert with a transform, Play.
   function renderEntries(entries) {
     const before = new Map();
@@ -163,22 +159,21 @@
     meBox.hidden = false;
   }
 
+  // The board from the API: its first `size` entries, and the viewer's own (`me`).
+  function fetchBoard(size, then) {
+    const params = new URLSearchParams({ limit: String(size) });
+    if (courseId) params.set("course", courseId);
+    window.LMSUi.getJSON(apiUrl + "?" + params.toString())
+      .then(then)
+      .catch(function () {});
+  }
+
   function fetchMe() {
     meTimer = null;
     meFetchedAt = Date.now();
-    const params = new URLSearchParams({ limit: "1" });
-    if (courseId) params.set("course", courseId);
-    fetch(apiUrl + "?" + params.toString(), {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    })
-      .then(function (response) {
-        return response.ok ? response.json() : null;
-      })
-      .then(function (board) {
-        if (board) renderMe(board.me);
-      })
-      .catch(function () {});
+    fetchBoard(1, function (board) {
+      renderMe(board.me);
+    });
   }
 
   function scheduleMe(soon) {
@@ -220,19 +215,7 @@
   let refreshTimer = null;
 
   function refreshBoard() {
-    const params = new URLSearchParams({ limit: String(limit) });
-    if (courseId) params.set("course", courseId);
-    fetch(apiUrl + "?" + params.toString(), {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    })
-      .then(function (response) {
-        return response.ok ? response.json() : null;
-      })
-      .then(function (board) {
-        if (board) handlers.joined(board);
-      })
-      .catch(function () {});
+    fetchBoard(limit, handlers.joined);
   }
 
   function follow(state) {

@@ -21,11 +21,7 @@
   var state = form.querySelector("[data-lesson-complete-state]");
   var status = form.querySelector("[data-lesson-complete-status]");
 
-  function csrfToken() {
-    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : (input ? input.value : "");
-  }
+  var csrfToken = window.LMSUi.csrfToken;
 
   /* Activity timer */
 
@@ -105,10 +101,11 @@
   });
 
   // Completed in another tab or device: show it here too.
-  document.addEventListener("lms:user-event", function (event) {
-    var frame = event.detail.frame;
-    if (frame.event === "lesson.completed" && frame.data && Number(frame.data.lesson) === lessonId) {
-      showCompleted();
-    }
+  window.LMSRealtime.subscribe("user:" + document.body.dataset.userId, {
+    event: function (frame) {
+      if (frame.event === "lesson.completed" && frame.data && Number(frame.data.lesson) === lessonId) {
+        showCompleted();
+      }
+    },
   });
 })();

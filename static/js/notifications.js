@@ -1,63 +1,16 @@
 /* Notification bell, dropdown, notifications page and toasts, live on `user:{id}`.
  *
- * This script holds the page's one subscription to the user's topic and re-dispatches
- * every frame as a `lms:user-event` DOM event (detail = the frame, plus `replayed`),
- * which progress.js and lesson.js listen to.
+ * Loaded by base.html on every signed-in page (the bell is in the navigation). Other
+ * modules that follow the user's topic subscribe to it themselves (docs/frontend.md).
  * Everything users wrote is inserted with textContent, never as HTML.
  */
 (function () {
   "use strict";
 
   var DROPDOWN_SIZE = 5;
-
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function formatTime(iso) {
-    var date = new Date(iso);
-    if (isNaN(date.getTime())) return "";
-    return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
-  }
-
-  window.LMSUi = window.LMSUi || {};
-  window.LMSUi.csrfToken = csrfToken;
-  window.LMSUi.el = el;
-
-  /* Toasts */
-  window.LMSUi.toast = function (title, message, link) {
-    var stack = document.querySelector("[data-toast-stack]");
-    if (!stack) return;
-    // Out of the navigation bar, so none of its link styles apply.
-    if (stack.parentNode !== document.body) document.body.appendChild(stack);
-    var toast = el("div", "toast");
-    toast.setAttribute("role", "status");
-    toast.appendChild(el("strong", "toast-title", title));
-    if (message) toast.appendChild(el("span", "toast-message", message));
-    if (link && link.href) {
-      var a = el("a", "toast-link", link.text || "Open");
-      a.href = link.href;
-      toast.appendChild(a);
-    }
-    var close = el("button", "toast-close", "×");
-    close.type = "button";
-    close.setAttribute("aria-label", "Dismiss");
-    close.addEventListener("click", function () { toast.remove(); });
-    toast.appendChild(close);
-    stack.appendChild(toast);
-    setTimeout(function () { toast.classList.add("is-leaving"); }, 7000);
-    setTimeout(function () { toast.remove(); }, 7600);
-  };
+  var ui = window.LMSUi;
+  var el = ui.el;
+  var formatTime = ui.formatTime;
 
   function init() {
     var userId = document.body.dataset.userId;
@@ -89,7 +42,7 @@
       return fetch(bell.dataset.listUrl + id + "/read/", {
         method: "POST",
         credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        headers: { "X-CSRFToken": ui.csrfToken(), Accept: "application/json" },
       });
     }
 
@@ -121,15 +74,13 @@
     }
 
     function loadLatest() {
-      fetch(bell.dataset.listUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
+      ui.getJSON(bell.dataset.listUrl)
         .then(function (page) { loaded = true; renderDropdown(page.results || []); })
         .catch(function () { dropdown.textContent = ""; dropdown.appendChild(el("li", "muted small", "Could not load notifications.")); });
     }
 
     function refreshCount() {
-      fetch(bell.dataset.listUrl + "unread-count/", { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
+      ui.getJSON(bell.dataset.listUrl + "unread-count/")
         .then(function (body) { setCount(body.count); })
         .catch(function () {});
     }
@@ -137,7 +88,6 @@
     function resync() {
       refreshCount();
       loaded = false;
-      document.dispatchEvent(new CustomEvent("lms:user-reset"));
     }
 
     bell.addEventListener("toggle", function () {
@@ -159,7 +109,7 @@
       form.method = "post";
       form.action = "/notifications/" + n.id + "/read/";
       var token = el("input");
-      token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = csrfToken();
+      token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = ui.csrfToken();
       form.appendChild(token);
       var button = el("button", "btn btn-small btn-secondary", "Mark read");
       button.type = "submit";
@@ -179,7 +129,6 @@
 
     function onEvent(frame) {
       var replayed = typeof frame.id === "number" && frame.id <= baseline;
-      document.dispatchEvent(new CustomEvent("lms:user-event", { detail: { frame: frame, replayed: replayed } }));
       var data = frame.data || {};
       switch (frame.event) {
         case "notification.created":
@@ -210,15 +159,14 @@
           showRead(data.ids || []);
           break;
         case "achievement.unlocked":
-          if (!replayed) window.LMSUi.toast("Achievement unlocked", data.title, { href: "/", text: "See your achievements" });
+          if (!replayed) ui.toast("Achievement unlocked", data.title, { href: "/", text: "See your achievements" });
           break;
         case "certificate.issued":
-          if (!replayed) window.LMSUi.toast("Certificate issued", data.course_title, { href: data.verify_url, text: "View certificate" });
+          if (!replayed) ui.toast("Certificate issued", data.course_title, { href: data.verify_url, text: "View certificate" });
           break;
       }
     }
 
-    if (!window.LMSRealtime || !window.LMSRealtime.subscribe) return;
     window.LMSRealtime.subscribe("user:" + userId, {
       event: onEvent,
       joined: function (data) {
@@ -232,11 +180,5 @@
     });
   }
 
-  // Deferred like realtime.js, which comes later in the page: start once every deferred
-  // script has run, so window.LMSRealtime exists.
-  if (document.readyState === "complete") {
-    init();
-  } else {
-    document.addEventListener("DOMContentLoaded", init);
-  }
+  init();
 })();

@@ -1,22 +1,14 @@
 /* Live progress on the dashboard and course pages: bars, completed lessons, achievements,
- * certificates. Listens to `lms:user-event`, dispatched by notifications.js for `user:{id}`.
- * Text is inserted with textContent only.
+ * certificates, from the frames of `user:{id}`; on a course page also the viewer's
+ * progress that the join of `course:{id}` reports (course-live.js follows the rest of
+ * that topic). Text is inserted with textContent only.
  */
 (function () {
   "use strict";
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function formatDate(iso) {
-    var date = new Date(iso);
-    if (isNaN(date.getTime())) return "";
-    return date.toLocaleDateString(undefined, { month: "short", day: "numeric", year: "numeric" });
-  }
+  var ui = window.LMSUi;
+  var el = ui.el;
+  var formatDate = ui.formatDate;
 
   function setProgress(courseId, percent) {
     var p = Math.max(0, Math.min(100, Number(percent) || 0));
@@ -88,8 +80,7 @@
   }
 
   function refreshAll() {
-    fetch("/api/enrollments/?page_size=100", { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
+    ui.getJSON("/api/enrollments/?page_size=100")
       .then(function (page) {
         (page.results || []).forEach(function (enrollment) {
           setProgress(enrollment.course, enrollment.progress);
@@ -99,8 +90,7 @@
       .catch(function () {});
   }
 
-  document.addEventListener("lms:user-event", function (event) {
-    var frame = event.detail.frame;
+  function onEvent(frame) {
     var data = frame.data || {};
     switch (frame.event) {
       case "progress.updated":
@@ -120,6 +110,20 @@
         addCertificate(data);
         break;
     }
-  });
-  document.addEventListener("lms:user-reset", refreshAll);
+  }
+
+  var userId = document.body.dataset.userId;
+  if (!userId) return;
+  // The user's topic is joined without a starting id: after a gap, read every bar again.
+  window.LMSRealtime.subscribe("user:" + userId, { event: onEvent, reset: refreshAll });
+
+  var course = document.querySelector("#course-content[data-course-id]");
+  if (course) {
+    var courseId = Number(course.dataset.courseId);
+    window.LMSRealtime.subscribe("course:" + courseId, {
+      joined: function (data) {
+        if (data && typeof data.progress === "number") setProgress(courseId, data.progress);
+      },
+    });
+  }
 })();

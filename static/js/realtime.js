@@ -56,12 +56,7 @@
     document.dispatchEvent(new CustomEvent("lms:signed-out"));
   }
 
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
+  const csrfToken = window.LMSUi.csrfToken; // static/js/ui.js, loaded before this script
 
   // Every page script that subscribed to the topic hears about it.
   function call(sub, name, arg) {
