@@ -32,6 +32,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 test: lint
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
 

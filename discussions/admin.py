@@ -1,7 +1,7 @@
 """Moderation of discussions. Changes go through the services, so live pages follow them.
 
 Direct messages are deliberately not in the admin: only their sender and
-recipient may read them (SPEC section 3).
+recipient may read them (docs/discussions.md).
 """
 
 from django.contrib import admin, messages

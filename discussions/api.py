@@ -1,4 +1,4 @@
-"""REST API of discussions and direct messages (SPEC section 4; docs/discussions.md).
+"""REST API of discussions and direct messages (docs/discussions.md).
 
 Views parse, look the object up, call the one permission function or a
 service, and serialize. A thread the user may not see is a 404; a thread they
@@ -7,10 +7,7 @@ see but may not change is a 403.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -25,7 +22,6 @@ from rest_framework.views import APIView
 from discussions import permissions, selectors, services
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from discussions.pagination import HistoryPagination
-from discussions.ratelimit import RateLimited
 from discussions.serializers import (
     ContentSerializer,
     ConversationReadSerializer,
@@ -42,21 +38,6 @@ from lms.platform.schema import api_errors, api_path_id
 
 THREAD_ID = api_path_id("thread_id", "The thread.")
 MESSAGE_ID = api_path_id("message_id", "The message in that thread.")
-
-
-@contextmanager
-def service_errors():
-    """Turn a service's refusals into API errors: 400 with field messages, 429 with Retry-After."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        raise exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        ) from exc
-    except RateLimited as exc:
-        throttled = exceptions.Throttled(wait=exc.retry_after)
-        throttled.detail = str(exc)
-        raise throttled from exc
 
 
 MAX_ID = 2**63 - 1
@@ -120,10 +101,9 @@ class ThreadListView(generics.ListAPIView):
         course = Course.objects.filter(pk=body.validated_data["course"]).first()
         if course is None:
             raise exceptions.ValidationError({"course": ["Unknown course."]})
-        with service_errors():
-            thread = services.thread_create(
-                course=course, created_by=request.user, title=body.validated_data["title"]
-            )
+        thread = services.thread_create(
+            course=course, created_by=request.user, title=body.validated_data["title"]
+        )
         return Response(ThreadSerializer(thread).data, status=status.HTTP_201_CREATED)
 
 
@@ -148,10 +128,7 @@ class ThreadDetailView(APIView):
             )
         body = ThreadUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with service_errors():
-            thread = services.thread_update(
-                thread=thread, actor=request.user, **body.validated_data
-            )
+        thread = services.thread_update(thread=thread, actor=request.user, **body.validated_data)
         return Response(ThreadSerializer(thread).data)
 
 
@@ -189,10 +166,9 @@ class ThreadMessagesView(generics.ListAPIView):
             raise PermissionDenied("This thread is closed.")
         body = ContentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with service_errors():
-            message = services.thread_message_post(
-                thread=thread, sender=request.user, content=body.validated_data["content"]
-            )
+        message = services.thread_message_post(
+            thread=thread, sender=request.user, content=body.validated_data["content"]
+        )
         return Response(ThreadMessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
@@ -257,10 +233,9 @@ class DirectMessagesView(generics.ListAPIView):
         body = DirectMessageCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         recipient = _user_or_400(body.validated_data["recipient"], "recipient")
-        with service_errors():
-            message = services.direct_message_send(
-                sender=request.user, recipient=recipient, content=body.validated_data["content"]
-            )
+        message = services.direct_message_send(
+            sender=request.user, recipient=recipient, content=body.validated_data["content"]
+        )
         return Response(DirectMessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
 

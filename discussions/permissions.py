@@ -1,4 +1,4 @@
-"""Who may see and do what in discussions and direct messages (SPEC section 3).
+"""Who may see and do what in discussions and direct messages (docs/discussions.md).
 
 Each rule lives here once and is called by the pages, the REST API, the
 websocket topic and the polling fallback alike.

@@ -14,17 +14,10 @@ from django.conf import settings
 from django.core.cache import cache
 
 from lms.platform import metrics
+from lms.platform.exceptions import RateLimited
 
 WINDOW_SECONDS = 60
 KEY_PREFIX = "discussions:msgrate"
-
-
-class RateLimited(Exception):
-    """Too many messages: nothing was stored; try again after `retry_after` seconds."""
-
-    def __init__(self, retry_after: int):
-        self.retry_after = retry_after
-        super().__init__(f"You are sending messages too fast. Try again in {retry_after} seconds.")
 
 
 def _keys(user_id: int) -> tuple[str, str]:
@@ -50,4 +43,8 @@ def message_rate_check(*, user_id: int) -> None:
         return
     started = cache.get(start_key) or now
     metrics.RATE_LIMITED.labels(scope="messages").inc()
-    raise RateLimited(retry_after=max(1, math.ceil(started + WINDOW_SECONDS - now)))
+    retry_after = max(1, math.ceil(started + WINDOW_SECONDS - now))
+    raise RateLimited(
+        f"You are sending messages too fast. Try again in {retry_after} seconds.",
+        retry_after=retry_after,
+    )

@@ -1,4 +1,4 @@
-"""The JSON shapes of threads, thread messages and direct messages (SPEC section 4).
+"""The JSON shapes of threads, thread messages and direct messages (see /api/schema/).
 
 Realtime events carry exactly these shapes as their `data`.
 """

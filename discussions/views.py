@@ -18,11 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from discussions import permissions, selectors, services
 from discussions.forms import MessageForm, RenameForm, ThreadForm
 from discussions.models import DiscussionThread, ThreadMessage
-from discussions.ratelimit import RateLimited
 from discussions.serializers import user_brief
 from discussions.topics import thread_topic
 from lms.catalog.models import Course, User
 from lms.catalog.topics import course_topic
+from lms.platform.exceptions import RateLimited
 from lms.realtime import replay
 from lms.realtime.registry import Role
 

@@ -18,7 +18,3 @@ def notification_list(*, user: User, unread: bool = False) -> QuerySet[Notificat
 
 def notification_unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, is_read=False).count()
-
-
-def notification_latest(*, user: User, limit: int = 5) -> list[Notification]:
-    return list(notification_list(user=user)[:limit])

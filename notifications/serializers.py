@@ -26,8 +26,3 @@ class UnreadCountSerializer(serializers.Serializer):
 class MarkedReadSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField())
     unread_count = serializers.IntegerField()
-
-
-class AnnouncementSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=255)
-    message = serializers.CharField(max_length=4000)

@@ -1,8 +1,6 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -27,10 +25,6 @@ LESSON_ID = api_path_id("lesson_id", "The lesson.")
 
 def lesson_or_404(lesson_id: int) -> Lesson:
     return get_object_or_404(Lesson.objects.select_related("module__course"), pk=lesson_id)
-
-
-def as_api_error(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
 @extend_schema_view(
@@ -69,12 +63,9 @@ class LessonCompleteView(APIView):
         lesson = lesson_or_404(lesson_id)
         params = LessonCompleteSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        try:
-            enrollment, _created = services.lesson_complete(
-                user=request.user, lesson=lesson, score=params.validated_data.get("score")
-            )
-        except DjangoValidationError as exc:
-            raise as_api_error(exc) from exc
+        enrollment, _created = services.lesson_complete(
+            user=request.user, lesson=lesson, score=params.validated_data.get("score")
+        )
         return Response(EnrollmentSerializer(enrollment).data)
 
 
@@ -100,12 +91,9 @@ class LessonActivityView(APIView):
         lesson = lesson_or_404(lesson_id)
         params = LessonActivitySerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        try:
-            result = services.lesson_activity_record(
-                user=request.user, lesson=lesson, seconds=params.validated_data["seconds"]
-            )
-        except DjangoValidationError as exc:
-            raise as_api_error(exc) from exc
+        result = services.lesson_activity_record(
+            user=request.user, lesson=lesson, seconds=params.validated_data["seconds"]
+        )
         return Response(LessonActivityResultSerializer(result).data)
 
 

@@ -7,6 +7,10 @@ from django.urls import reverse
 
 from lms.catalog.models import Course, Lesson, Module
 
+# Limits of what a client reports; the services, serializers and the lesson page use these.
+SCORE_MIN, SCORE_MAX = 0, 100
+ACTIVITY_MAX_SECONDS = 300  # one activity report covers at most this much time
+
 
 class LessonCompletion(models.Model):
     user = models.ForeignKey(
@@ -20,7 +24,8 @@ class LessonCompletion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="lessoncompletion_unique"),
             models.CheckConstraint(
-                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
+                condition=Q(score__isnull=True)
+                | (Q(score__gte=SCORE_MIN) & Q(score__lte=SCORE_MAX)),
                 name="lessoncompletion_score_0_100",
             ),
         ]

@@ -6,6 +6,9 @@ from lms.catalog.models import User
 from lms.catalog.serializers import AVATAR_HELP
 from progress import selectors
 from progress.models import (
+    ACTIVITY_MAX_SECONDS,
+    SCORE_MAX,
+    SCORE_MIN,
     Achievement,
     Certificate,
     LearningStats,
@@ -71,11 +74,13 @@ class AchievementSerializer(serializers.ModelSerializer):
 
 
 class LessonCompleteSerializer(serializers.Serializer):
-    score = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+    score = serializers.IntegerField(
+        min_value=SCORE_MIN, max_value=SCORE_MAX, required=False, allow_null=True
+    )
 
 
 class LessonActivitySerializer(serializers.Serializer):
-    seconds = serializers.IntegerField(min_value=1, max_value=300)
+    seconds = serializers.IntegerField(min_value=1, max_value=ACTIVITY_MAX_SECONDS)
 
 
 class LessonActivityResultSerializer(serializers.Serializer):

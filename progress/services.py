@@ -33,6 +33,9 @@ from lms.realtime.events import batch, publish
 from notifications import services as notifications
 from notifications.topics import user_topic
 from progress.models import (
+    ACTIVITY_MAX_SECONDS,
+    SCORE_MAX,
+    SCORE_MIN,
     Achievement,
     Certificate,
     LearningStats,
@@ -50,7 +53,6 @@ from progress.serializers import (
 )
 from progress.signals import learning_changed
 
-ACTIVITY_MAX_SECONDS = 300
 # Leeway for timers and network jitter when capping reported time by elapsed time.
 ACTIVITY_SLACK_SECONDS = 2
 STREAK_DAYS = 7
@@ -155,8 +157,10 @@ def _achievements_unlock(
 def _validate_score(score) -> int | None:
     if score is None:
         return None
-    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
-        raise ValidationError({"score": "Ensure the score is a whole number from 0 to 100."})
+    if isinstance(score, bool) or not isinstance(score, int) or not SCORE_MIN <= score <= SCORE_MAX:
+        raise ValidationError(
+            {"score": f"Ensure the score is a whole number from {SCORE_MIN} to {SCORE_MAX}."}
+        )
     return score
 
 
@@ -400,7 +404,7 @@ def lesson_activity_record(
 ) -> ActivityResult:
     """Credit active seconds spent on a lesson page to the user's time.
 
-    `seconds` must be 1..300. A report is credited at most the time elapsed
+    `seconds` must be 1..ACTIVITY_MAX_SECONDS. A report is credited at most the time elapsed
     since the previous report on that lesson (plus a little slack), so a
     client, or two open tabs, cannot claim more than the wall clock. The
     first report on a lesson is credited in full.

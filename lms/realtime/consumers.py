@@ -1,4 +1,4 @@
-"""The one websocket consumer at /ws/ (protocol: docs/realtime.md, SPEC section 5).
+"""The one websocket consumer at /ws/ (protocol: docs/realtime.md).
 
 It knows no app: topics are resolved and authorized through the registry.
 Events reach it from the process's Hub as ready-made JSON strings. Per joined
@@ -283,9 +283,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             else:
                 await self._send_presence_state(topic, presence_state)
         state.ready = True
-        if state.pending and self.topics.get(topic) is state:
-            state.busy = True
-            await self._catch_up(topic, state)
+        await self._resume(topic, state)
 
     async def op_leave(self, content: dict, ref: Any) -> None:
         topic = self._topic_of(content)
@@ -355,9 +353,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if state.ready and not state.busy:
             if seq <= state.last_id:
                 return 0
-            if seq == state.last_id + 1:
-                state.last_id = seq
-                await self._send_text(frame)
+            if await self._send_next(state, seq, frame):
                 return 1
         state.pending.append((seq, frame, ts))
         if state.ready and not state.busy:
@@ -386,9 +382,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self._deliver_stored(topic, state, last_committed)
         finally:
             state.busy = False
-        if state.pending and self.topics.get(topic) is state:
-            state.busy = True
-            await self._catch_up(topic, state)
+        await self._resume(topic, state)
 
     async def control(self, message: dict) -> None:
         """A revocation from the hub (lms.realtime.events: revoke, reauthorize, disconnect)."""
@@ -440,6 +434,20 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self._drop(topic)
         await self.close(code=code)
 
+    async def _send_next(self, state: TopicState, seq: int, frame: str) -> bool:
+        """Send the frame if it is the next id of the topic; the one rule of live order."""
+        if seq != state.last_id + 1:
+            return False
+        state.last_id = seq
+        await self._send_text(frame)
+        return True
+
+    async def _resume(self, topic: str, state: TopicState) -> None:
+        """Deliver what queued up while the topic was joining or reading the store."""
+        if state.pending and self.topics.get(topic) is state:
+            state.busy = True
+            await self._catch_up(topic, state)
+
     async def _catch_up(self, topic: str, state: TopicState) -> None:
         """Deliver pending events in id order, filling gaps from the database."""
         try:
@@ -448,9 +456,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
                 seq, frame, ts = state.pending.pop(0)
                 if seq <= state.last_id:
                     continue
-                if seq == state.last_id + 1:
-                    state.last_id = seq
-                    await self._send_text(frame)
+                if await self._send_next(state, seq, frame):
                     record_delivery(ts)
                     continue
                 # A gap: deliver what this site stored up to `seq`, never the frame itself.
@@ -561,9 +567,8 @@ def _revocation_matches(message: dict, topic: str, state: TopicState) -> bool:
 
 def _ensure_presence_maintenance(hub, presence) -> None:
     """Once per hub: refresh this process's entries and sweep vanished ones."""
-    if getattr(hub, "_presence_maintained", False):
+    if "presence" in hub.maintenance_callbacks:
         return
-    hub._presence_maintained = True
 
     async def maintain() -> None:
         await presence.refresh_local()
@@ -574,4 +579,4 @@ def _ensure_presence_maintenance(hub, presence) -> None:
                 frame = {"op": "presence", "topic": topic, "joins": {}, "leaves": leaves}
                 await hub.send_group(topic, json.dumps(frame))
 
-    hub.maintenance_callbacks.append(maintain)
+    hub.maintenance_callbacks["presence"] = maintain

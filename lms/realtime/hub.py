@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from channels.layers import get_channel_layer
@@ -49,7 +50,7 @@ class Hub:
         self.channel: str | None = None
         self.subscribers: dict[str, set[Subscriber]] = defaultdict(set)
         self.sockets: set[Subscriber] = set()
-        self.maintenance_callbacks: list = []
+        self.maintenance_callbacks: dict[str, Callable[[], Awaitable[None]]] = {}
         self.user_joins = UserJoins()
         self._topic_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._in_group: set[str] = set()
@@ -208,7 +209,7 @@ class Hub:
                     async with self._topic_locks[topic]:
                         await self._join_group(topic)
                 await self._check_behind()
-                for callback in list(self.maintenance_callbacks):
+                for callback in list(self.maintenance_callbacks.values()):
                     await callback()
             except asyncio.CancelledError:
                 raise

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from discussions import receivers, services
+from discussions import receivers
 from discussions.models import DiscussionThread, ThreadMessage
 from lms.realtime.models import Event
 from tests.discussions.factories import ThreadFactory, ThreadMessageFactory

@@ -1,4 +1,4 @@
-"""Direct messages and conversations (SPEC sections 3 and 4)."""
+"""Direct messages and conversations (docs/discussions.md)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The thread endpoints of SPEC section 4, for every kind of user (section 3)."""
+"""The thread endpoints for every kind of user (docs/discussions.md)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The one rule per object (SPEC section 3), as functions."""
+"""The one rule per object (docs/discussions.md), as functions."""
 
 from datetime import timedelta
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from discussions import receivers, services
 from discussions.models import DirectMessage, ThreadMessage
-from discussions.ratelimit import RateLimited
 from lms.platform import metrics
+from lms.platform.exceptions import RateLimited
 from lms.realtime.models import Event
 from tests.discussions.factories import ThreadMessageFactory
 

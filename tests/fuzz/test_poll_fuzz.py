@@ -1,4 +1,4 @@
-"""Property-based tests of the polling fallback, POST /api/realtime/poll/ (SPEC section 6).
+"""Property-based tests of the polling fallback, POST /api/realtime/poll/ (docs/realtime.md).
 
 It is not in the OpenAPI schema, so its contract is checked here: generated
 bodies (random JSON, topic maps with odd topics and odd last-seen ids, odd

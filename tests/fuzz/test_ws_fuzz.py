@@ -1,4 +1,4 @@
-"""Property-based tests of the websocket at /ws/ (SPEC section 5; docs/realtime.md).
+"""Property-based tests of the websocket at /ws/ (docs/realtime.md).
 
 Generated frames go to the real consumer through the ASGI application: random
 JSON, unknown ops, real ops with fields of odd types (ref, since, topic,

@@ -1,4 +1,4 @@
-"""The notifications REST API of SPEC section 4."""
+"""The notifications REST API (docs/notifications.md)."""
 
 import pytest
 

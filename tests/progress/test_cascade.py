@@ -1,4 +1,4 @@
-"""The completion cascade of SPEC section 2, through the service."""
+"""The completion cascade of docs/progress.md, through the service."""
 
 from datetime import timedelta
 
