@@ -7,7 +7,6 @@ see but may not change is a 403.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -154,16 +153,10 @@ class ThreadMessagesView(generics.ListAPIView):
     )
     def post(self, request, thread_id: int):
         """Post `{"content"}`. Students may not post in a closed thread (403)."""
+        # A closed thread is hidden from its students, but posting there is refused
+        # as such (403), so a client holding a stale page learns why.
         thread = selectors.thread_find(thread_id=thread_id)
-        if thread is None:
-            raise Http404("No such thread.")
-        if permissions.thread_access(request.user, thread) is None:
-            # A closed thread is hidden from its students, but posting there is refused
-            # as such, so a client holding a stale page learns why.
-            member = permissions.course_discussion_access(request.user, thread.course)
-            if thread.is_active or member is None:
-                raise Http404("No such thread.")
-            raise PermissionDenied("This thread is closed.")
+        permissions.thread_member_or_error(request.user, thread)
         body = ContentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         message = services.thread_message_post(

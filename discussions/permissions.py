@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
@@ -20,15 +22,6 @@ from lms.realtime.registry import Grant, Role
 
 def _is_signed_in(user: User | None) -> bool:
     return user is not None and user.is_authenticated and user.is_active
-
-
-def course_discussion_access(user: User | None, course: Course) -> Grant | None:
-    """Whether `user` takes part in the discussions of `course`, and as what.
-
-    The same rule as the course itself (lms.catalog.permissions.course_access):
-    enrolled students, the course's instructor, staff. None means no access.
-    """
-    return course_access(user=user, course_id=course.pk)
 
 
 def thread_access(user: User | None, thread: DiscussionThread) -> Grant | None:
@@ -43,6 +36,29 @@ def thread_access(user: User | None, thread: DiscussionThread) -> Grant | None:
     if grant.role == Role.STUDENT and not thread.is_active:
         return None
     return grant
+
+
+class ThreadClosed(PermissionDenied):
+    """A member of the course asked for a thread that is closed to them (a 403)."""
+
+    def __init__(self, course_id: int) -> None:
+        self.course_id = course_id
+        super().__init__("This thread is closed.")
+
+
+def thread_member_or_error(user: User | None, thread: DiscussionThread | None) -> Grant:
+    """The user's grant to the thread; else ThreadClosed (403) for a member of the course
+    whose thread was closed, and Http404 for everyone else, whether it exists or not.
+
+    Pages answer ThreadClosed by leading to the thread list; the API answers 403.
+    """
+    grant = None if thread is None else thread_access(user, thread)
+    if grant is not None:
+        return grant
+    member = thread is not None and course_access(user=user, course_id=thread.course_id)
+    if member and not thread.is_active:
+        raise ThreadClosed(thread.course_id)
+    raise Http404("No such thread.")
 
 
 def threads_visible_to(user: User) -> QuerySet[DiscussionThread]:

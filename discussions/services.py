@@ -25,6 +25,7 @@ from discussions.models import (
 from discussions.ratelimit import message_rate_check
 from discussions.selectors import dm_unread_count
 from lms.catalog.models import Course, User
+from lms.catalog.permissions import NOT_A_MEMBER, course_access
 from lms.realtime.events import publish
 from notifications.topics import user_topic
 
@@ -57,8 +58,8 @@ def clean_content(value: Any) -> str:
 @transaction.atomic
 def thread_create(*, course: Course, created_by: User, title: str) -> DiscussionThread:
     """Open a thread in `course`; its students, instructor and staff may."""
-    if permissions.course_discussion_access(created_by, course) is None:
-        raise PermissionDenied("Only the course's students, its instructor and staff may do this.")
+    if course_access(user=created_by, course_id=course.pk) is None:
+        raise PermissionDenied(NOT_A_MEMBER)
     return DiscussionThread.objects.create(
         course=course, created_by=created_by, title=clean_title(title)
     )

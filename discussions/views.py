@@ -21,6 +21,7 @@ from discussions.models import DiscussionThread, ThreadMessage
 from discussions.serializers import user_brief
 from discussions.topics import thread_topic
 from lms.catalog.models import Course, User
+from lms.catalog.permissions import course_member_or_error
 from lms.catalog.topics import course_topic
 from lms.platform.exceptions import RateLimited
 from lms.realtime import replay
@@ -49,26 +50,10 @@ def _thread_url(thread: DiscussionThread, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-class ThreadClosed(Exception):
-    """A member of the course asked for a thread closed to students."""
-
-    def __init__(self, course_id: int) -> None:
-        self.course_id = course_id
-
-
 def _visible_thread(request: HttpRequest, thread_id: int):
-    """The thread and the user's grant to it; 404 when the user may not see it."""
+    """The thread and the user's grant to it (see permissions.thread_member_or_error)."""
     thread = selectors.thread_find(thread_id=thread_id)
-    grant = None if thread is None else permissions.thread_access(request.user, thread)
-    if grant is not None:
-        return thread, grant
-    if (
-        thread is not None
-        and not thread.is_active
-        and permissions.course_discussion_access(request.user, thread.course) is not None
-    ):
-        raise ThreadClosed(thread.course_id)
-    raise Http404("No such thread.")
+    return thread, permissions.thread_member_or_error(request.user, thread)
 
 
 def _closed_threads_lead_to_the_list(view):
@@ -78,7 +63,7 @@ def _closed_threads_lead_to_the_list(view):
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except ThreadClosed as closed:
+        except permissions.ThreadClosed as closed:
             messages.warning(request, "This thread has been closed.")
             return redirect("course-discussions", course_id=closed.course_id)
 
@@ -90,11 +75,11 @@ def _closed_threads_lead_to_the_list(view):
 def course_discussions(request: HttpRequest, course_id: int) -> HttpResponse:
     """A course's threads, newest activity first, live; and the form to open one."""
     course = get_object_or_404(Course, pk=course_id)
-    grant = permissions.course_discussion_access(request.user, course)
-    if grant is None:
-        if not course.is_published:
-            raise Http404("No such course.")  # as if it did not exist: it is not public
-        raise PermissionDenied("Enroll in this course to join its discussions.")
+    grant = course_member_or_error(
+        user=request.user,
+        course_id=course.pk,
+        denied="Enroll in this course to join its discussions.",
+    )
     form = ThreadForm(request.POST or None)
     status = 200
     if request.method == "POST":
