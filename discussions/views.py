@@ -45,6 +45,25 @@ def _form_errors(form, error: ValidationError, field: str) -> None:
         form.add_error(field, message)
 
 
+def _post_message(request: HttpRequest, form, *, send, url):
+    """Send a posted message form's content with `send`: (redirect to `url(sent)`, 200, 0),
+    or (None, status, Retry-After seconds) of a refusal, told on the page."""
+    if not form.is_valid():
+        return None, 400, 0
+    try:
+        sent = send(form.cleaned_data["content"])
+    except ValidationError as error:
+        _form_errors(form, error, "content")
+        return None, 400, 0
+    except RateLimited as refused:
+        messages.error(request, str(refused))
+        return None, 429, refused.retry_after
+    except PermissionDenied as refused:
+        messages.error(request, str(refused))
+        return None, 403, 0
+    return redirect(url(sent)), 200, 0
+
+
 def _thread_url(thread: DiscussionThread, anchor: str = "") -> str:
     url = reverse("thread-detail", args=[thread.pk])
     return f"{url}#{anchor}" if anchor else url
@@ -152,24 +171,16 @@ def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
     form = MessageForm(request.POST or None)
     status, retry_after = 200, 0
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                message = services.thread_message_post(
-                    thread=thread, sender=request.user, content=form.cleaned_data["content"]
-                )
-            except ValidationError as error:
-                _form_errors(form, error, "content")
-                status = 400
-            except RateLimited as refused:
-                messages.error(request, str(refused))
-                status, retry_after = 429, refused.retry_after
-            except PermissionDenied as refused:
-                messages.error(request, str(refused))
-                status = 403
-            else:
-                return redirect(_thread_url(thread, f"message-{message.pk}"))
-        else:
-            status = 400
+        posted, status, retry_after = _post_message(
+            request,
+            form,
+            send=lambda content: services.thread_message_post(
+                thread=thread, sender=request.user, content=content
+            ),
+            url=lambda message: _thread_url(thread, f"message-{message.pk}"),
+        )
+        if posted:
+            return posted
     context = _thread_context(request, thread, grant)
     if request.method == "POST":
         context["form"] = form
@@ -263,25 +274,16 @@ def conversation(request: HttpRequest, user_id: int) -> HttpResponse:
     form = MessageForm(request.POST or None)
     status, retry_after = 200, 0
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                sent = services.direct_message_send(
-                    sender=request.user, recipient=partner, content=form.cleaned_data["content"]
-                )
-            except ValidationError as error:
-                _form_errors(form, error, "content")
-                status = 400
-            except RateLimited as refused:
-                messages.error(request, str(refused))
-                status, retry_after = 429, refused.retry_after
-            except PermissionDenied as refused:
-                messages.error(request, str(refused))
-                status = 403
-            else:
-                url = reverse("conversation", args=[partner.pk])
-                return redirect(f"{url}#dm-{sent.pk}")
-        else:
-            status = 400
+        posted, status, retry_after = _post_message(
+            request,
+            form,
+            send=lambda content: services.direct_message_send(
+                sender=request.user, recipient=partner, content=content
+            ),
+            url=lambda sent: f"{reverse('conversation', args=[partner.pk])}#dm-{sent.pk}",
+        )
+        if posted:
+            return posted
     before = _cursor(request, "before")
     if before is None:
         services.conversation_mark_read(user=request.user, partner=partner)

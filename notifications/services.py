@@ -95,48 +95,38 @@ def _publish_read(*, user: User, ids: list[int]) -> None:
 # Notifications of the learning cascade (progress.services calls these).
 
 
-def notify_lesson_completed(*, user: User, lesson: Lesson) -> Notification:
+def _success(user: User, title: str, message: str, entity_type: str, entity_id: int):
     return notification_create(
         user=user,
-        title=f"Lesson completed: {lesson.title}",
-        message="Well done. Keep going with the next lesson.",
+        title=title,
+        message=message,
         type=Notification.Type.SUCCESS,
-        related_entity_type="lesson",
-        related_entity_id=lesson.pk,
+        related_entity_type=entity_type,
+        related_entity_id=entity_id,
     )
+
+
+def notify_lesson_completed(*, user: User, lesson: Lesson) -> Notification:
+    title = f"Lesson completed: {lesson.title}"
+    return _success(user, title, "Well done. Keep going with the next lesson.", "lesson", lesson.pk)
 
 
 def notify_course_completed(*, user: User, course: Course) -> Notification:
-    return notification_create(
-        user=user,
-        title=f"Course completed: {course.title}",
-        message="Congratulations, you finished every module of the course.",
-        type=Notification.Type.SUCCESS,
-        related_entity_type="course",
-        related_entity_id=course.pk,
-    )
+    title = f"Course completed: {course.title}"
+    message = "Congratulations, you finished every module of the course."
+    return _success(user, title, message, "course", course.pk)
 
 
 def notify_certificate_issued(*, user: User, certificate) -> Notification:
-    return notification_create(
-        user=user,
-        title=f"Certificate issued: {certificate.course.title}",
-        message=f"Your certificate's verification code is {certificate.verification_code}.",
-        type=Notification.Type.SUCCESS,
-        related_entity_type="certificate",
-        related_entity_id=certificate.pk,
-    )
+    title = f"Certificate issued: {certificate.course.title}"
+    message = f"Your certificate's verification code is {certificate.verification_code}."
+    return _success(user, title, message, "certificate", certificate.pk)
 
 
 def notify_achievement_unlocked(*, user: User, achievement) -> Notification:
-    return notification_create(
-        user=user,
-        title=f"Achievement unlocked: {achievement.get_kind_display()}",
-        message="A new achievement is on your dashboard.",
-        type=Notification.Type.SUCCESS,
-        related_entity_type="achievement",
-        related_entity_id=achievement.pk,
-    )
+    title = f"Achievement unlocked: {achievement.get_kind_display()}"
+    message = "A new achievement is on your dashboard."
+    return _success(user, title, message, "achievement", achievement.pk)
 
 
 # Subscription reminders.

@@ -37,7 +37,7 @@ def dashboard(request):
         else []
     )
     return render(
-        request, "lms/dashboard.html", {"enrollments": enrollments, "courses_taught": taught}
+        request, "progress/dashboard.html", {"enrollments": enrollments, "courses_taught": taught}
     )
 
 
@@ -57,7 +57,7 @@ def course_detail(request, course_id: int):
     )
     return render(
         request,
-        "lms/course_detail.html",
+        "progress/course_detail.html",
         {
             "course": course,
             "modules": modules,
@@ -84,7 +84,7 @@ def lesson_detail(request, lesson_id: int):
     previous, following = catalog.lesson_neighbours(lesson=lesson)
     return render(
         request,
-        "lms/lesson_detail.html",
+        "progress/lesson_detail.html",
         {
             "lesson": lesson,
             "module": lesson.module,

@@ -44,6 +44,17 @@ class ModuleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The fields every shape of a course has, in their order.
+COURSE_FIELDS = [
+    "id",
+    "title",
+    "description",
+    "instructor",
+    "instructor_detail",
+    "is_published",
+]
+
+
 class CourseSerializer(serializers.ModelSerializer):
     """A catalog entry; `instructor` is the instructor's user id."""
 
@@ -53,18 +64,7 @@ class CourseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Course
-        fields = [
-            "id",
-            "title",
-            "description",
-            "instructor",
-            "instructor_detail",
-            "is_published",
-            "module_count",
-            "lesson_count",
-            "created_at",
-            "updated_at",
-        ]
+        fields = [*COURSE_FIELDS, "module_count", "lesson_count", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -76,17 +76,7 @@ class CourseDetailSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Course
-        fields = [
-            "id",
-            "title",
-            "description",
-            "instructor",
-            "instructor_detail",
-            "is_published",
-            "created_at",
-            "updated_at",
-            "modules",
-        ]
+        fields = [*COURSE_FIELDS, "created_at", "updated_at", "modules"]
         read_only_fields = fields
 
 

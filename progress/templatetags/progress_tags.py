@@ -1,7 +1,7 @@
 from django import template
 
 from lms.catalog.selectors import enrollment_progress
-from progress.models import LessonCompletion
+from progress.models import ACTIVITY_MAX_SECONDS, LessonCompletion
 from progress.selectors import achievement_list, certificate_list
 
 register = template.Library()
@@ -19,7 +19,11 @@ def lesson_state(context, lesson) -> dict:
         if "is_completed" in context
         else LessonCompletion.objects.filter(user=user, lesson=lesson).exists()
     )
-    return {"enrolled": enrolled, "completed": bool(completed)}
+    return {
+        "enrolled": enrolled,
+        "completed": bool(completed),
+        "activity_max_seconds": ACTIVITY_MAX_SECONDS,
+    }
 
 
 @register.simple_tag(takes_context=True)

@@ -10,10 +10,9 @@
 
   var IDLE_AFTER_MS = 60 * 1000;
   var SEND_EVERY_MS = 30 * 1000;
-  var MAX_SECONDS = 300;
-
   var form = document.querySelector("[data-lesson-complete]");
   if (!form) return;
+  var MAX_SECONDS = Number(form.dataset.activityMaxSeconds); // the server's limit of one report
   var lessonId = Number(form.dataset.lessonComplete);
   var completeUrl = form.dataset.completeUrl;
   var activityUrl = form.dataset.activityUrl;
