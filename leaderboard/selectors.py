@@ -16,8 +16,100 @@ from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from leaderboard.models import LeaderboardScore
-from leaderboard.scoring import course_params, course_rows_select, global_rows_select
-from lms.catalog.models import Course, User
+from lms.catalog.models import Course, Enrollment, Lesson, Module, User
+from progress.models import Certificate, LearningStats, LessonActivity
+
+# The points formula, in SQL, computed in tenths so that live maintenance and the bulk
+# rebuild round alike (docs/leaderboard.md):
+#
+#     global      courses_completed*100 + certificates_earned*50 + total_time_spent*0.1
+#     per course  100 if the enrollment is completed + 50 if the user holds the course's
+#                 certificate + 0.1 per whole minute of LessonActivity in its lessons
+#
+# Only active students (is_active, role "student", not staff) are eligible. The SELECTs
+# below compute rows: the services upsert them, `_unstored_rank` reads one not stored yet.
+
+COLUMNS = (
+    "user_id, course_id, points, courses_completed, certificates_earned, time_spent, updated_at"
+)
+
+
+def tables() -> dict[str, str]:
+    models = {
+        "score": LeaderboardScore,
+        "user": User,
+        "stats": LearningStats,
+        "enrollment": Enrollment,
+        "certificate": Certificate,
+        "activity": LessonActivity,
+        "lesson": Lesson,
+        "module": Module,
+    }
+    return {key: connection.ops.quote_name(model._meta.db_table) for key, model in models.items()}
+
+
+def eligible(alias: str) -> str:
+    # The one SQL form of "may appear on a leaderboard"; User.is_student is the Python one.
+    student = User.Role.STUDENT.value
+    return f"{alias}.is_active AND {alias}.role = '{student}' AND NOT {alias}.is_staff"
+
+
+def global_rows_select(*, one_user: bool) -> str:
+    """Every eligible user's global row as the formula computes it (or one user's: a
+    parameter after the timestamp). Columns in the order of COLUMNS."""
+    t = tables()
+    return f"""
+        SELECT u.id, NULL,
+               (COALESCE(s.courses_completed, 0) * 1000 + COALESCE(s.certificates_earned, 0) * 500
+                + COALESCE(s.total_time_spent, 0)) / 10.0,
+               COALESCE(s.courses_completed, 0), COALESCE(s.certificates_earned, 0),
+               COALESCE(s.total_time_spent, 0), %s
+        FROM {t["user"]} u LEFT JOIN {t["stats"]} s ON s.user_id = u.id
+        WHERE {eligible("u")} {"AND u.id = %s" if one_user else ""}
+    """
+
+
+def course_rows_select(*, user: bool, course: bool) -> str:
+    """Per-course rows of every eligible enrollment, optionally of one user and/or course.
+
+    Parameters: the timestamp, then the user and/or course ids twice (course_params)."""
+    t = tables()
+    activity_filter = " AND ".join(
+        [*(["a.user_id = %s"] if user else []), *(["m.course_id = %s"] if course else [])]
+    )
+    enrollment_filter = "".join(
+        [*([" AND e.user_id = %s"] if user else []), *([" AND e.course_id = %s"] if course else [])]
+    )
+    return f"""
+        SELECT board.user_id, board.course_id,
+               (board.completed * 1000 + board.certified * 500 + board.minutes) / 10.0,
+               board.completed, board.certified, board.minutes, %s
+        FROM (
+            SELECT e.user_id AS user_id, e.course_id AS course_id,
+                   CASE WHEN e.completed_at IS NULL THEN 0 ELSE 1 END AS completed,
+                   CASE WHEN c.id IS NULL THEN 0 ELSE 1 END AS certified,
+                   COALESCE(spent.seconds, 0) / 60 AS minutes
+            FROM {t["enrollment"]} e
+            JOIN {t["user"]} u ON u.id = e.user_id
+            LEFT JOIN {t["certificate"]} c ON c.user_id = e.user_id AND c.course_id = e.course_id
+            LEFT JOIN (
+                SELECT a.user_id AS user_id, m.course_id AS course_id, SUM(a.seconds) AS seconds
+                FROM {t["activity"]} a
+                JOIN {t["lesson"]} l ON l.id = a.lesson_id
+                JOIN {t["module"]} m ON m.id = l.module_id
+                {"WHERE " + activity_filter if activity_filter else ""}
+                GROUP BY a.user_id, m.course_id
+            ) spent ON spent.user_id = e.user_id AND spent.course_id = e.course_id
+            WHERE {eligible("u")}{enrollment_filter}
+        ) board
+        WHERE 1 = 1
+    """
+
+
+def course_params(user_id: int | None, course_id: int | None) -> list[int]:
+    keys = [value for value in (user_id, course_id) if value is not None]
+    return [*keys, *keys]
+
 
 ENTRY_FIELDS = (
     "points",

@@ -1,5 +1,5 @@
 """Every write of the leaderboard app: keeping LeaderboardScore equal to the formula
-(leaderboard/scoring.py).
+(leaderboard/selectors.py).
 
 Only active students (is_active, role "student", not staff) have rows; the
 global board holds every one of them, a course board every enrolled one.
@@ -15,16 +15,43 @@ from django.utils import timezone
 
 from leaderboard import broadcasts
 from leaderboard.models import LeaderboardScore
-from leaderboard.scoring import (
+from leaderboard.selectors import (
+    COLUMNS,
     course_params,
-    course_rows_upsert,
+    course_rows_select,
     eligible,
-    global_rows_upsert,
+    global_rows_select,
     tables,
 )
 from leaderboard.topics import board_topic
 from lms.catalog.models import User
 from progress.models import LearningStats
+
+FIGURES = ("points", "courses_completed", "certificates_earned", "time_spent")
+
+
+def _upsert_tail(table: str, conflict: str) -> str:
+    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*FIGURES, "updated_at"))
+    changed = " OR ".join(f"{table}.{name} <> EXCLUDED.{name}" for name in FIGURES)
+    return f"ON CONFLICT {conflict} DO UPDATE SET {assignments} WHERE {changed}"
+
+
+def _global_rows_upsert(*, one_user: bool) -> str:
+    t = tables()
+    return f"""
+        INSERT INTO {t["score"]} ({COLUMNS})
+        {global_rows_select(one_user=one_user)}
+        {_upsert_tail(t["score"], "(user_id) WHERE course_id IS NULL")}
+    """
+
+
+def _course_rows_upsert(*, user: bool, course: bool) -> str:
+    t = tables()
+    return f"""
+        INSERT INTO {t["score"]} ({COLUMNS})
+        {course_rows_select(user=user, course=course)}
+        {_upsert_tail(t["score"], "(user_id, course_id)")}
+    """
 
 
 def _execute(sql: str, params: list) -> int:
@@ -34,11 +61,11 @@ def _execute(sql: str, params: list) -> int:
 
 
 def _upsert_global(*, user_id: int) -> int:
-    return _execute(global_rows_upsert(one_user=True), [timezone.now(), user_id])
+    return _execute(_global_rows_upsert(one_user=True), [timezone.now(), user_id])
 
 
 def _upsert_courses(*, user_id: int | None, course_id: int | None) -> int:
-    sql = course_rows_upsert(user=user_id is not None, course=course_id is not None)
+    sql = _course_rows_upsert(user=user_id is not None, course=course_id is not None)
     return _execute(sql, [timezone.now(), *course_params(user_id, course_id)])
 
 
@@ -146,7 +173,7 @@ def leaderboard_rebuild() -> dict[str, int]:
         f"AND e.course_id = {t['score']}.course_id)",
         [],
     )
-    written = _execute(global_rows_upsert(one_user=False), [timezone.now()])
+    written = _execute(_global_rows_upsert(one_user=False), [timezone.now()])
     written += _upsert_courses(user_id=None, course_id=None)
     course_ids = (
         LeaderboardScore.objects.exclude(course=None)
