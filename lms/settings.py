@@ -315,6 +315,7 @@ REALTIME_MAX_POLLS_PER_USER = env_int("REALTIME_MAX_POLLS_PER_USER", 10)  # held
 # Threads (each with its own database connection) for handshakes, joins and polls.
 REALTIME_DB_THREADS = env_int("REALTIME_DB_THREADS", 6)
 REALTIME_HANDSHAKE_THREADS = env_int("REALTIME_HANDSHAKE_THREADS", 2)  # a lane of their own
+REALTIME_WOKEN_POLL_THREADS = env_int("REALTIME_WOKEN_POLL_THREADS", 2)  # answers of woken polls
 
 
 def default_namespace(database: dict, redis_url: str) -> str:

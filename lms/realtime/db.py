@@ -9,7 +9,10 @@ and giving it back.
 
 Handshakes have a lane of their own: Daphne drops a handshake it has not
 accepted within its connect timeout (5 s), so in a reconnect storm they must
-not queue behind the joins of the sockets already accepted.
+not queue behind the joins of the sockets already accepted. Held polls woken
+together by one event have a narrow lane of their own too: their answers queue
+there instead of taking every thread (and the interpreter) from the requests
+of everyone else.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.conf import settings
 
 HANDSHAKES = "handshakes"
 JOINS_AND_POLLS = "realtime"
+WOKEN_POLLS = "woken-polls"
 
 _executors: dict[str, ThreadPoolExecutor] = {}
 
@@ -28,11 +32,10 @@ _executors: dict[str, ThreadPoolExecutor] = {}
 def _executor(lane: str) -> ThreadPoolExecutor:
     executor = _executors.get(lane)
     if executor is None:
-        size = (
-            settings.REALTIME_HANDSHAKE_THREADS
-            if lane == HANDSHAKES
-            else settings.REALTIME_DB_THREADS
-        )
+        size = {
+            HANDSHAKES: settings.REALTIME_HANDSHAKE_THREADS,
+            WOKEN_POLLS: settings.REALTIME_WOKEN_POLL_THREADS,
+        }.get(lane, settings.REALTIME_DB_THREADS)
         executor = _executors.setdefault(
             lane, ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"realtime-{lane}")
         )

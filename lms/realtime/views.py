@@ -19,7 +19,7 @@ from lms.platform import metrics
 from lms.platform.client_address import client_ip_in
 from lms.realtime import replay
 from lms.realtime.auth import SESSION, TOKEN, Credential, current_user
-from lms.realtime.db import in_db_thread
+from lms.realtime.db import WOKEN_POLLS, in_db_thread
 from lms.realtime.events import event_frame
 from lms.realtime.hub import get_hub
 from lms.realtime.registry import authorize
@@ -112,7 +112,7 @@ def _parse(body: bytes) -> tuple[dict[str, int | None], float]:
     return topics, min(seconds, settings.REALTIME_POLL_MAX_WAIT)
 
 
-@in_db_thread
+@in_db_thread(lane=WOKEN_POLLS)
 def _read_if_allowed(
     user_id: int, credential: Credential, topics: dict[str, int | None], persistent: dict
 ) -> tuple[dict[str, Any], JsonResponse | None]:
