@@ -402,12 +402,20 @@ async def warm_up(urls: list[str], student) -> None:
                     replies += 1
 
 
-def run(processes: int, people: dict, args, run_url: str) -> dict:
+def run(processes: int, people: dict, args, run_url: str, root: Path = common.ROOT) -> dict:
     ctx = mp.get_context("spawn")
     namespace = f"load{os.getpid()}p{processes}"
-    servers = common.start_servers(processes, run_url, namespace)
+    servers = common.start_servers(processes, run_url, namespace, root=root)
+    # With --http-processes, the writes go to processes of their own; the sockets stay.
+    http_servers = (
+        common.start_servers(args.http_processes, run_url, namespace, root=root)
+        if args.http_processes
+        else []
+    )
     ports = [port for port, _p in servers]
+    write_ports = [port for port, _p in http_servers] or ports
     pids = [process.pid for _port, process in servers]
+    http_pids = [process.pid for _port, process in http_servers]
     urls = [f"ws://127.0.0.1:{port}/ws/" for port in ports]
     course = people["course"]
     topics_of = []
@@ -459,12 +467,12 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
             flush=True,
         )
 
-        writer = Writer(ports, people, args, random.Random(args.seed))
+        writer = Writer(write_ports, people, args, random.Random(args.seed))
         sampler = common.ConnectionSampler(run_url)
         sampler.start()
         write_started_wall = time.time()
         own = [os.getpid()] + [proc.pid for proc in clients]
-        cpu_before = [common.cpu_seconds(pid) for pid in pids]
+        cpu_before = [common.cpu_seconds(pid) for pid in pids + http_pids]
         own_before = sum(common.cpu_seconds(pid) for pid in own)
         machine_before = common.machine_jiffies()
         started = time.monotonic()
@@ -472,7 +480,8 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
         write_span = time.monotonic() - started
         db_connections = sampler.stop()
         cpu_used = [
-            common.cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)
+            common.cpu_seconds(pid) - before
+            for pid, before in zip(pids + http_pids, cpu_before, strict=True)
         ]
         own_used = sum(common.cpu_seconds(pid) for pid in own) - own_before
         machine_busy = (common.machine_jiffies()[0] - machine_before[0]) / os.sysconf("SC_CLK_TCK")
@@ -487,7 +496,7 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
         reports = common.collect(results, clients, timeout=300)
         stamps = stored_times(write_started_wall - 5)
     finally:
-        common.stop_servers(servers)
+        common.stop_servers(servers + http_servers)
 
     # Losses: per socket and topic, every id from the join to the topic's last one, once, in order.
     joined = [row for report in reports for row in report["joined"]]
@@ -522,6 +531,7 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
         writes[kind].append((status, seconds))
     return {
         "processes": processes,
+        "http_processes": args.http_processes,
         "connected": connected,
         "failures": failures,
         "connect_seconds": connect_seconds,
@@ -593,7 +603,9 @@ def run(processes: int, people: dict, args, run_url: str) -> dict:
 def print_run(result: dict) -> None:
     p = result
     print(
-        f"\n[{p['processes']} Daphne process{'es' if p['processes'] > 1 else ''}] "
+        f"\n[{p['processes']} Daphne process{'es' if p['processes'] > 1 else ''}"
+        + (f" + {p['http_processes']} for the writes" if p.get("http_processes") else "")
+        + "] "
         f"{p['connected']} sockets; memory {p['memory_per_connection_kib']:.1f} KiB per connection "
         f"(RSS {p['rss_mib']['before']:.0f} → {p['rss_mib']['joined']:.0f} MiB joined, "
         f"{p['rss_mib']['end']:.0f} MiB at the end); server CPU during writes "
@@ -662,10 +674,16 @@ def main() -> None:
         default=32,
         help="most write requests open at once; later ones wait (and that wait is counted)",
     )
+    parser.add_argument(
+        "--http-processes",
+        type=int,
+        default=0,
+        help="Daphne processes of their own for the writes (0: the sockets' processes answer)",
+    )
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connect-concurrency", type=int, default=20, help="per client process")
     parser.add_argument("--seed", type=int, default=7)
-    common.add_run_options(parser)
+    common.add_run_options(parser, baseline=True)
     parser.add_argument(
         "--patience", type=float, default=3600, help="longest wait for a quiet machine, seconds"
     )
@@ -687,22 +705,28 @@ def main() -> None:
 
     django.setup()
     results = []
-    for processes in [int(p) for p in args.processes.split(",")]:
-        people, load = common.fresh_run(
-            template_url, run_url, args.students, args.quiet_load, args.patience
-        )
-        print(f"\nrun with {processes} Daphne process(es), load average {load:.2f}", flush=True)
-        result = run(processes, people, args, run_url)
-        print_run(result)
-        results.append(result)
+    with common.targets(args.baseline) as measured:
+        for label, root in measured:
+            for processes in [int(p) for p in args.processes.split(",")]:
+                people, load = common.fresh_run(
+                    template_url, run_url, args.students, args.quiet_load, args.patience
+                )
+                print(
+                    f"\n{label}: run with {processes} Daphne process(es), load average {load:.2f}",
+                    flush=True,
+                )
+                result = run(processes, people, args, run_url, root)
+                result["target"] = label
+                print_run(result)
+                results.append(result)
     if len(results) > 1:
         print("\ncomparison")
         for r in results:
             count, p50, p99, _max = r["latency"]["all"]
             writes_ok = sum(w["ok"] for w in r["writes"].values())
             print(
-                f"  {r['processes']} process(es): p50 {p50:.1f} ms, p99 {p99:.1f} ms over {count} "
-                f"events; lost {r['lost']}; "
+                f"  {r['target']}, {r['processes']} process(es): p50 {p50:.1f} ms, "
+                f"p99 {p99:.1f} ms over {count} events; lost {r['lost']}; "
                 f"{writes_ok / r['write_seconds']:.1f} writes/s answered; "
                 f"{r['memory_per_connection_kib']:.1f} KiB per connection"
             )

@@ -2,7 +2,8 @@
 """Render deploy/nginx.conf for one site: prints the nginx configuration.
 
     python3 deploy/render_nginx.py --server-name lms.example.com \\
-        --daphne 127.0.0.1:8001,127.0.0.1:8002 --static-root /srv/lms/staticfiles \\
+        --daphne 127.0.0.1:8001,127.0.0.1:8002 [--daphne-http 127.0.0.1:8003,127.0.0.1:8004] \\
+        --static-root /srv/lms/staticfiles \\
         --certificate /etc/ssl/lms/fullchain.pem --certificate-key /etc/ssl/lms/privkey.pem \\
         > /etc/nginx/conf.d/lms.conf
 
@@ -75,17 +76,23 @@ def render(
     static_root: str,
     certificate: str,
     certificate_key: str,
+    daphne_http: list[str] | None = None,
     http_listen: str = "80",
     https_listen: str = "443",
     template: str | None = None,
 ) -> str:
-    """The configuration text; ConfigError when a value is unusable."""
+    """The configuration text; ConfigError when a value is unusable.
+
+    `daphne` serves websockets and held polls, `daphne_http` pages and the API; without
+    `daphne_http`, the same processes serve everything.
+    """
     names = server_name.split()
     if not names:
         raise ConfigError("give the site's host name (--server-name lms.example.com)")
     values = {
         "server_name": " ".join(_safe("server name", name) for name in names),
         "upstream_servers": upstream_servers(daphne),
+        "http_upstream_servers": upstream_servers(daphne_http or daphne),
         "static_root": absolute_path("static root", static_root),
         "ssl_certificate": absolute_path("certificate", certificate),
         "ssl_certificate_key": absolute_path("certificate key", certificate_key),
@@ -108,7 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         "--daphne",
         action="append",
         required=True,
-        help="Daphne host:port, comma-separated or repeated",
+        help="Daphne host:port, comma-separated or repeated: websockets and held polls, and "
+        "everything else unless --daphne-http is given",
+    )
+    parser.add_argument(
+        "--daphne-http",
+        action="append",
+        default=[],
+        help="Daphne host:port of processes of their own for pages and the API",
     )
     parser.add_argument("--static-root", required=True, help="STATIC_ROOT after collectstatic")
     parser.add_argument("--certificate", required=True, help="TLS certificate chain (PEM)")
@@ -117,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--https-listen", default="443", help="port or address:port")
     args = parser.parse_args(argv)
     daphne = [a.strip() for group in args.daphne for a in group.split(",") if a.strip()]
+    daphne_http = [a.strip() for group in args.daphne_http for a in group.split(",") if a.strip()]
     try:
         text = render(
             server_name=args.server_name,
@@ -124,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             static_root=args.static_root,
             certificate=args.certificate,
             certificate_key=args.certificate_key,
+            daphne_http=daphne_http,
             http_listen=args.http_listen,
             https_listen=args.https_listen,
         )

@@ -4,22 +4,41 @@ The cache holds rate-limit counters and leaderboard coalescing marks: losing
 them for the length of a Redis outage is better than answering every write
 with a server error. Reads return their default, writes are skipped, and each
 failure is logged.
+
+Its Redis client, and with it the connection pool, is one per process. Django
+makes a cache object per request context under ASGI (each with a client and a
+pool of its own), which would open a new Redis connection for every request
+that touches the cache.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.functional import cached_property
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
+_clients: dict[str, RedisCacheClient] = {}
+_clients_lock = threading.Lock()
+
 
 class FailOpenRedisCache(RedisCache):
+    @cached_property
+    def _cache(self) -> RedisCacheClient:
+        key = repr((self._servers, sorted(self._options.items())))
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = self._class(self._servers, **self._options)
+        return client
+
     def _unavailable(self, operation: str, exc: Exception) -> None:
         logger.warning("cache %s skipped, Redis unavailable: %s", operation, exc)
 

@@ -38,6 +38,7 @@ from django.db import close_old_connections, transaction
 from rest_framework.authtoken.models import Token
 
 from lms.realtime.events import publish
+from notifications.services import notification_create
 from tests.conftest import need
 from tests.e2e.servers import ROOT, free_port
 from tests.factories import UserFactory
@@ -188,7 +189,7 @@ def nginx_front(nginx_path, tmp_path, settings):
     """A factory: nginx with the rendered deploy/nginx.conf in front of Daphne servers."""
     started: list[Front] = []
 
-    def start(servers) -> Front:
+    def start(servers, http_servers=()) -> Front:
         directory = tmp_path / "nginx"
         directory.mkdir()
         static_root = tmp_path / "staticfiles"
@@ -197,9 +198,15 @@ def nginx_front(nginx_path, tmp_path, settings):
         (static_root / MARKER).write_text("served by nginx from STATIC_ROOT\n")
         cert, key = self_signed_certificate(directory)
         http_port, https_port = free_port(), free_port()
+        split = (
+            {"daphne_http": ",".join(f"127.0.0.1:{server.port}" for server in http_servers)}
+            if http_servers
+            else {}
+        )
         rendered = render_site(
             server_name="127.0.0.1 localhost",
             daphne=",".join(f"127.0.0.1:{server.port}" for server in servers),
+            **split,
             static_root=str(static_root),
             certificate=str(cert),
             certificate_key=str(key),
@@ -254,6 +261,13 @@ def metric(server, name: str) -> float:
             if line.startswith(f"{name} "):
                 return float(line.split()[1])
     return 0.0
+
+
+def labelled_total(server, name: str) -> float:
+    """The sum of a labelled figure over its labels, from a Daphne process's /metrics."""
+    with urllib.request.urlopen(f"{server.url}/metrics", timeout=5) as response:
+        lines = response.read().decode().splitlines()
+    return sum(float(line.split()[-1]) for line in lines if line.startswith(f"{name}{{"))
 
 
 def wait_for(condition, timeout: float = 10, message: str = "condition") -> None:
@@ -323,6 +337,15 @@ def test_render_refuses_values_nginx_would_misread(tmp_path):
         certificate_key="/etc/ssl/lms/privkey.pem",
     )
     assert no_port.returncode == 2 and "host:port" in no_port.stderr
+    http_injected = render_site(
+        server_name="lms.example.com",
+        daphne="127.0.0.1:8001",
+        daphne_http="127.0.0.1:8003;proxy_pass",
+        static_root="/srv/lms/staticfiles",
+        certificate="/etc/ssl/lms/fullchain.pem",
+        certificate_key="/etc/ssl/lms/privkey.pem",
+    )
+    assert http_injected.returncode == 2 and "host:port" in http_injected.stderr
 
 
 def test_pages_static_files_and_a_signed_in_browser_session_work_through_nginx(
@@ -498,3 +521,44 @@ def test_held_poll_through_nginx_answers_when_an_event_is_published(daphne_serve
     ]
     assert body["last_ids"] == {topic: 1}
     assert answered_at - published_at < 5
+
+
+def test_split_layout_sends_websockets_and_polls_to_one_group_and_requests_to_the_other(
+    daphne_servers, nginx_front
+):
+    """--daphne-http: pages and the API on processes of their own; a write answered there
+    reaches a websocket held by the realtime process (through Redis)."""
+    realtime, http = daphne_servers(2)
+    front = nginx_front([realtime], http_servers=[http])
+    user = UserFactory()
+    key = token_for(user)
+    auth = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
+
+    async def next_event(socket: Socket) -> dict:
+        while True:
+            frame = await socket.frame()
+            if frame.get("op") == "event":
+                return frame
+
+    async def scenario() -> list[dict]:
+        socket = await Socket.open(front, additional_headers={"Authorization": f"Token {key}"})
+        assert (await socket.join(f"user:{user.pk}"))["ok"]
+        assert metric(realtime, "lms_ws_open_sockets") == 1
+        assert metric(http, "lms_ws_open_sockets") == 0
+        # An unread notification, published by this test's process.
+        await asyncio.to_thread(notification_create, user=user, title="Hello")
+        created = await next_event(socket)
+        status, _, _ = await asyncio.to_thread(
+            request, f"{front.url}/api/notifications/read-all/", front.tls, data=b"{}", headers=auth
+        )
+        assert status == 200
+        read = await next_event(socket)
+        await socket.ws.close()
+        return [created, read]
+
+    created, read = asyncio.run(scenario())
+    assert created["event"] == "notification.created"
+    # Answered by the HTTP process, which published the event; delivered by the other one.
+    assert read["event"] == "notification.read"
+    assert labelled_total(http, "lms_events_published_total") >= 1
+    assert labelled_total(realtime, "lms_events_published_total") == 0
