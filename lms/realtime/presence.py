@@ -55,9 +55,9 @@ class MemoryPresence:
     async def put(self, topic: str, key: str, entry: Entry) -> None:
         self.topics.setdefault(topic, {})[key] = entry
 
-    async def put_and_read(self, topic: str, key: str, entry: Entry) -> dict[str, Entry]:
+    async def put_and_count(self, topic: str, key: str, entry: Entry, since: float) -> int:
         await self.put(topic, key, entry)
-        return await self.entries(topic)
+        return sum(1 for e in self.topics.get(topic, {}).values() if e["ts"] >= since)
 
     async def delete(self, topic: str, key: str) -> Entry | None:
         return self.topics.get(topic, {}).pop(key, None)
@@ -100,14 +100,16 @@ class RedisPresence:
     async def put(self, topic: str, key: str, entry: Entry) -> None:
         await self._put(topic, key, entry).execute()
 
-    async def put_and_read(self, topic: str, key: str, entry: Entry) -> dict[str, Entry]:
-        """Put, then read every entry of the topic, in one round trip."""
-        entries, times = self._keys(topic)
+    async def put_and_count(self, topic: str, key: str, entry: Entry, since: float) -> int:
+        """Put, then count the entries refreshed at or after `since`, in one round trip.
+
+        A count of the sorted set (logarithmic), never a read of every entry.
+        """
+        _entries, times = self._keys(topic)
         pipe = self._put(topic, key, entry)
-        pipe.hgetall(entries)
-        pipe.zrange(times, 0, -1, withscores=True)
-        *_, raw, scored = await pipe.execute()
-        return self._decode(raw, scored)
+        pipe.zcount(times, since, "+inf")
+        *_, count = await pipe.execute()
+        return count
 
     def _put(self, topic: str, key: str, entry: Entry):
         entries, times = self._keys(topic)
@@ -207,10 +209,9 @@ class Presence:
         vanished process's sockets stop counting within the TTL.
         """
         topic = _sockets_key(user_id)
-        entry = {"user": {"id": user_id}, "meta": {}, "ts": time.time()}
-        entries = await self.store.put_and_read(topic, key, entry)
         now = time.time()
-        if sum(_live(e, now) for e in entries.values()) > limit:
+        entry = {"user": {"id": user_id}, "meta": {}, "ts": now}
+        if await self.store.put_and_count(topic, key, entry, since=now - _ttl()) > limit:
             await self.store.delete(topic, key)
             return False
         self.local[(topic, key)] = entry
