@@ -316,6 +316,8 @@ REALTIME_MAX_POLLS_PER_USER = env_int("REALTIME_MAX_POLLS_PER_USER", 10)  # held
 REALTIME_DB_THREADS = env_int("REALTIME_DB_THREADS", 6)
 REALTIME_HANDSHAKE_THREADS = env_int("REALTIME_HANDSHAKE_THREADS", 2)  # a lane of their own
 REALTIME_WOKEN_POLL_THREADS = env_int("REALTIME_WOKEN_POLL_THREADS", 2)  # answers of woken polls
+# Event frames framed once and written straight to Daphne's sockets (lms/realtime/wire.py).
+REALTIME_DIRECT_WRITES = env_bool("REALTIME_DIRECT_WRITES", True)
 
 
 def default_namespace(database: dict, redis_url: str) -> str:

@@ -28,6 +28,7 @@ from lms.realtime.db import in_db_thread
 from lms.realtime.hub import get_hub, record_delivery
 from lms.realtime.presence import PROCESS_ID, get_presence
 from lms.realtime.registry import Grant, authorize, resolve
+from lms.realtime.wire import direct_writer, wire_of
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     # No channel of its own: events come through the process's Hub. This saves a
     # channel-layer subscription per socket, and lets sockets connect while Redis is down.
     channel_layer_alias = "realtime-consumers-use-the-hub"
+    # Set once accepted: writes a prebuilt frame to a Daphne socket (lms.realtime.wire).
+    write_direct = None
 
     async def dispatch(self, message: dict) -> None:
         # Channels closes old database connections before every message, a trip to the
@@ -150,6 +153,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         self.hub.add_socket(self)
         metrics.OPEN_SOCKETS.inc()
         await self.accept()
+        if settings.REALTIME_DIRECT_WRITES:
+            self.write_direct = direct_writer(self.base_send)
         if not await self._count_socket():
             limit = settings.REALTIME_MAX_SOCKETS_PER_USER
             await self._error("rate_limited", f"At most {limit} open connections per user.")
@@ -545,6 +550,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_text(self, text: str) -> None:
         if self.closed:
+            return
+        if self.write_direct is not None and self.write_direct(wire_of(text)):
             return
         try:
             # Straight to the server: the frame is already JSON text.

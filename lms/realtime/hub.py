@@ -24,6 +24,7 @@ from lms.realtime.db import in_db_thread
 from lms.realtime.events import control_group, group_for, site_id
 from lms.realtime.limits import UserJoins
 from lms.realtime.models import TopicCounter
+from lms.realtime.wire import Frame
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,8 @@ class Hub:
         subscribers = self.subscribers.get(topic)
         if not subscribers:
             return
-        seq, frame, ts = message.get("id"), message["frame"], message.get("ts")
+        # Framed for the wire once, however many sockets it goes to (lms.realtime.wire).
+        seq, frame, ts = message.get("id"), Frame(message["frame"]), message.get("ts")
         delivered = 0
         for subscriber in list(subscribers):
             delivered += await subscriber.deliver(topic, seq, frame, ts)
