@@ -54,13 +54,23 @@ def announce_to_course(modeladmin, request, queryset):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("title", "user", "type", "is_read", "related_entity_type", "created_at")
-    list_filter = ("type", "is_read", "related_entity_type", "created_at")
+    list_display = ("title", "user", "kind", "type", "is_read", "created_at")
+    list_filter = ("kind", "type", "is_read", "related_entity_type", "created_at")
     list_select_related = ("user",)
     search_fields = ("title", "message", "user__username")
     autocomplete_fields = ("user",)
     readonly_fields = ("created_at",)
     date_hierarchy = "created_at"
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "kind" in form.base_fields:
+            form.base_fields["kind"].required = False  # left empty: "other"
+        return form
+
+    def save_model(self, request, obj, form, change):
+        obj.kind = obj.kind or Notification.Kind.OTHER
+        super().save_model(request, obj, form, change)
 
 
 class SubscriptionReminderInline(admin.TabularInline):

@@ -4,7 +4,46 @@ from django.db import models
 from lms.catalog.models import Course
 
 
+class Kind(models.TextChoices):
+    """What a notification is about; each user chooses a Channel per kind."""
+
+    LESSON_COMPLETED = "lesson_completed", "Lesson completed"
+    COURSE_COMPLETED = "course_completed", "Course completed"
+    CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
+    ACHIEVEMENT_UNLOCKED = "achievement_unlocked", "Achievement unlocked"
+    THREAD_REPLY = "thread_reply", "Reply in a thread I started or posted in"
+    MENTION = "mention", "@mention of me"
+    DIRECT_MESSAGE = "direct_message", "Direct message while I am offline"
+    ANNOUNCEMENT = "announcement", "Course announcement"
+    SUBSCRIPTION_REMINDER = "subscription_reminder", "Subscription reminder"
+    OTHER = "other", "Other"
+
+
+class Channel(models.TextChoices):
+    SITE = "site", "In the site"
+    EMAIL = "email", "In the site and by email at once"
+    DIGEST = "digest", "In the site and in a daily email digest"
+    OFF = "off", "Off"
+
+
+# What a user gets for a kind they never chose a channel for.
+DEFAULT_CHANNELS = {
+    Kind.LESSON_COMPLETED: Channel.SITE,
+    Kind.COURSE_COMPLETED: Channel.SITE,
+    Kind.CERTIFICATE_ISSUED: Channel.EMAIL,
+    Kind.ACHIEVEMENT_UNLOCKED: Channel.SITE,
+    Kind.THREAD_REPLY: Channel.DIGEST,
+    Kind.MENTION: Channel.EMAIL,
+    Kind.DIRECT_MESSAGE: Channel.EMAIL,
+    Kind.ANNOUNCEMENT: Channel.EMAIL,
+    Kind.SUBSCRIPTION_REMINDER: Channel.EMAIL,
+    Kind.OTHER: Channel.SITE,
+}
+
+
 class Notification(models.Model):
+    Kind = Kind
+
     class Type(models.TextChoices):
         INFO = "info", "Info"
         SUCCESS = "success", "Success"
@@ -20,6 +59,10 @@ class Notification(models.Model):
     is_read = models.BooleanField(default=False)
     related_entity_type = models.CharField(max_length=50, blank=True)
     related_entity_id = models.PositiveBigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    url = models.CharField(
+        max_length=500, blank=True, help_text="Where the notification leads: a path of this site."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -31,6 +74,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationPreference(models.Model):
+    """A user's channel for one kind; absent rows mean DEFAULT_CHANNELS."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notificationpreference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} by {self.channel}"
 
 
 class Subscription(models.Model):

@@ -14,6 +14,8 @@ class NotificationSerializer(serializers.ModelSerializer):
             "is_read",
             "related_entity_type",
             "related_entity_id",
+            "kind",
+            "url",
             "created_at",
         ]
         read_only_fields = fields

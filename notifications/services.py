@@ -13,14 +13,22 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from lms.catalog.models import Course, Enrollment, Lesson, User
 from lms.catalog.topics import course_topic
 from lms.realtime.events import publish
 from notifications import events
-from notifications.models import Notification, Subscription, SubscriptionReminder
-from notifications.selectors import notification_unread_count
+from notifications.models import (
+    Channel,
+    Kind,
+    Notification,
+    NotificationPreference,
+    Subscription,
+    SubscriptionReminder,
+)
+from notifications.selectors import notification_channel, notification_unread_count
 
 DEFAULT_REMINDER_DAYS = (7, 3, 1)
 TITLE_MAX = 255
@@ -40,17 +48,27 @@ def notification_create(
     *,
     user: User,
     title: str,
+    kind: str = Kind.OTHER,
+    url: str = "",
     message: str = "",
     type: str = Notification.Type.INFO,
     related_entity_type: str = "",
     related_entity_id: int | None = None,
-) -> Notification:
-    """Create one notification; `notification.created` goes out on commit."""
+) -> Notification | None:
+    """Create one notification as the user chose for its kind; None if they turned it off.
+
+    `notification.created` goes out on commit (its receiver).
+    """
+    channel = notification_channel(user_id=user.pk, kind=kind)
+    if channel == Channel.OFF:
+        return None
     return Notification.objects.create(
         user=user,
         title=title[:TITLE_MAX],
         message=message,
         type=type,
+        kind=kind,
+        url=url,
         related_entity_type=related_entity_type,
         related_entity_id=related_entity_id,
     )
@@ -95,38 +113,61 @@ def _publish_read(*, user: User, ids: list[int]) -> None:
 # Notifications of the learning cascade (progress.services calls these).
 
 
-def _success(user: User, title: str, message: str, entity_type: str, entity_id: int):
+def _success(*, user: User, kind: str, title: str, message: str, url: str, entity) -> Notification:
     return notification_create(
         user=user,
+        kind=kind,
+        url=url,
         title=title,
         message=message,
         type=Notification.Type.SUCCESS,
-        related_entity_type=entity_type,
-        related_entity_id=entity_id,
+        related_entity_type=type(entity).__name__.lower(),
+        related_entity_id=entity.pk,
     )
 
 
-def notify_lesson_completed(*, user: User, lesson: Lesson) -> Notification:
-    title = f"Lesson completed: {lesson.title}"
-    return _success(user, title, "Well done. Keep going with the next lesson.", "lesson", lesson.pk)
+def notify_lesson_completed(*, user: User, lesson: Lesson) -> Notification | None:
+    return _success(
+        user=user,
+        kind=Kind.LESSON_COMPLETED,
+        title=f"Lesson completed: {lesson.title}",
+        message="Well done. Keep going with the next lesson.",
+        url=lesson.get_absolute_url(),
+        entity=lesson,
+    )
 
 
-def notify_course_completed(*, user: User, course: Course) -> Notification:
-    title = f"Course completed: {course.title}"
-    message = "Congratulations, you finished every module of the course."
-    return _success(user, title, message, "course", course.pk)
+def notify_course_completed(*, user: User, course: Course) -> Notification | None:
+    return _success(
+        user=user,
+        kind=Kind.COURSE_COMPLETED,
+        title=f"Course completed: {course.title}",
+        message="Congratulations, you finished every module of the course.",
+        url=course.get_absolute_url(),
+        entity=course,
+    )
 
 
-def notify_certificate_issued(*, user: User, certificate) -> Notification:
-    title = f"Certificate issued: {certificate.course.title}"
-    message = f"Your certificate's verification code is {certificate.verification_code}."
-    return _success(user, title, message, "certificate", certificate.pk)
+def notify_certificate_issued(*, user: User, certificate) -> Notification | None:
+    return _success(
+        user=user,
+        kind=Kind.CERTIFICATE_ISSUED,
+        title=f"Certificate issued: {certificate.course.title}",
+        message=f"Your certificate's verification code is {certificate.verification_code}.",
+        url=certificate.get_absolute_url(),
+        entity=certificate,
+    )
 
 
-def notify_achievement_unlocked(*, user: User, achievement) -> Notification:
-    title = f"Achievement unlocked: {achievement.get_kind_display()}"
-    message = "A new achievement is on your dashboard."
-    return _success(user, title, message, "achievement", achievement.pk)
+def notify_achievement_unlocked(*, user: User, achievement) -> Notification | None:
+    return _success(
+        user=user,
+        kind=Kind.ACHIEVEMENT_UNLOCKED,
+        title=f"Achievement unlocked: {achievement.get_kind_display()}",
+        message="A new achievement is on your dashboard.",
+        url=reverse("dashboard") + "#achievements-title",
+        entity=achievement,
+    )
 
 
 # Subscription reminders.
@@ -147,7 +188,9 @@ def subscription_reminder_due(
     return min(due) if due else None
 
 
-def notify_subscription_expiring(*, subscription: Subscription, now: datetime) -> Notification:
+def notify_subscription_expiring(
+    *, subscription: Subscription, now: datetime
+) -> Notification | None:
     days_left = max(1, math.ceil((subscription.expires_at - now).total_seconds() / 86400))
     what = f"Your {subscription.plan} subscription"
     if subscription.course_id:
@@ -155,6 +198,8 @@ def notify_subscription_expiring(*, subscription: Subscription, now: datetime) -
     expiry = timezone.localtime(subscription.expires_at).strftime("%Y-%m-%d %H:%M")
     return notification_create(
         user=subscription.user,
+        kind=Kind.SUBSCRIPTION_REMINDER,
+        url=subscription.course.get_absolute_url() if subscription.course_id else "",
         title=f"{what} expires in {days_left} day{'s' if days_left != 1 else ''}",
         message=f"It ends on {expiry}. Renew it to keep your access.",
         type=Notification.Type.WARNING,
@@ -221,6 +266,11 @@ def announcement_send(*, course: Course, title: str, message: str) -> list[Notif
     message = _clean_text(message, field="message", limit=MESSAGE_MAX)
     user_ids = list(
         Enrollment.objects.filter(course=course, user__is_active=True)
+        .exclude(
+            user_id__in=NotificationPreference.objects.filter(
+                kind=Kind.ANNOUNCEMENT, channel=Channel.OFF
+            ).values("user_id")
+        )
         .order_by("user_id")
         .values_list("user_id", flat=True)
     )
@@ -231,6 +281,8 @@ def announcement_send(*, course: Course, title: str, message: str) -> list[Notif
                 title=title,
                 message=message,
                 type=Notification.Type.INFO,
+                kind=Kind.ANNOUNCEMENT,
+                url=course.get_absolute_url(),
                 related_entity_type="course",
                 related_entity_id=course.pk,
             )

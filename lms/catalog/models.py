@@ -4,6 +4,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+DELETED_USER_NAME = "deleted user"
+ANONYMOUS_LEARNER_NAME = "Anonymous learner"
+
 
 class User(AbstractUser):
     class Role(models.TextChoices):
@@ -13,6 +16,16 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.STUDENT)
     avatar = models.URLField(max_length=500, blank=True)
+    leaderboard_anonymous = models.BooleanField(
+        default=False,
+        help_text='Ranked on leaderboards as "Anonymous learner", without name or avatar.',
+    )
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the user deleted their account: the row stays, anonymous, "
+        "so that their messages read as from a deleted user.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -20,6 +33,8 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if self.deleted_at:
+            return DELETED_USER_NAME
         return self.get_full_name() or self.username
 
     @property

@@ -16,6 +16,8 @@ SHAPE = {
     "is_read",
     "related_entity_type",
     "related_entity_id",
+    "kind",
+    "url",
     "created_at",
 }
 

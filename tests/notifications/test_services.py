@@ -31,6 +31,8 @@ def test_a_new_notification_publishes_itself_to_its_owner(user):
                 "is_read": False,
                 "related_entity_type": "",
                 "related_entity_id": None,
+                "kind": "other",
+                "url": "",
                 "created_at": events_on(f"user:{user.pk}")[0][1]["created_at"],
             },
         )
