@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "progress",
     "discussions",
     "leaderboard",
+    "accounts",
     "lms.demo",
 ]
 

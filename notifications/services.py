@@ -256,6 +256,55 @@ def subscription_reminders_send(
     return reminders
 
 
+# Many users at once (announcements, replies in a thread).
+
+
+def notification_create_many(
+    *,
+    user_ids: Iterable[int],
+    title: str,
+    kind: str,
+    url: str = "",
+    message: str = "",
+    type: str = Notification.Type.INFO,
+    related_entity_type: str = "",
+    related_entity_id: int | None = None,
+) -> list[Notification]:
+    """One notification for each of these users who did not turn the kind off.
+
+    Written in bulk, which fires no post_save: each row's `notification.created`
+    is published here (notifications/events.py), on commit.
+    """
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return []
+    turned_off = set(
+        NotificationPreference.objects.filter(
+            user_id__in=user_ids, kind=kind, channel=Channel.OFF
+        ).values_list("user_id", flat=True)
+    )
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                title=title[:TITLE_MAX],
+                message=message,
+                type=type,
+                kind=kind,
+                url=url,
+                related_entity_type=related_entity_type,
+                related_entity_id=related_entity_id,
+            )
+            for user_id in user_ids
+            if user_id not in turned_off
+        ],
+        batch_size=1000,
+    )
+    for notification in notifications:
+        events.notification_created(notification)
+    return notifications
+
+
 # Staff announcements.
 
 
@@ -264,34 +313,17 @@ def announcement_send(*, course: Course, title: str, message: str) -> list[Notif
     """Notify every active student enrolled in the course, and tell the course's live pages."""
     title = _clean_text(title, field="title", limit=TITLE_MAX)
     message = _clean_text(message, field="message", limit=MESSAGE_MAX)
-    user_ids = list(
-        Enrollment.objects.filter(course=course, user__is_active=True)
-        .exclude(
-            user_id__in=NotificationPreference.objects.filter(
-                kind=Kind.ANNOUNCEMENT, channel=Channel.OFF
-            ).values("user_id")
-        )
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
+    notifications = notification_create_many(
+        user_ids=Enrollment.objects.filter(course=course, user__is_active=True).values_list(
+            "user_id", flat=True
+        ),
+        title=title,
+        message=message,
+        kind=Kind.ANNOUNCEMENT,
+        url=course.get_absolute_url(),
+        related_entity_type="course",
+        related_entity_id=course.pk,
     )
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=user_id,
-                title=title,
-                message=message,
-                type=Notification.Type.INFO,
-                kind=Kind.ANNOUNCEMENT,
-                url=course.get_absolute_url(),
-                related_entity_type="course",
-                related_entity_id=course.pk,
-            )
-            for user_id in user_ids
-        ],
-        batch_size=1000,
-    )
-    for notification in notifications:  # bulk_create fires no post_save
-        events.notification_created(notification)
     publish(
         course_topic(course.pk),
         "announcement",
