@@ -7,6 +7,8 @@ SECTIONS = {
     "messages": "messages",
     "threads": "catalog",
     "notifications": "notifications",
+    "progress": "progress",
+    "account": "account",
 }
 
 
