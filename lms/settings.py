@@ -381,16 +381,18 @@ STORAGES = {
 # EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS. With neither, mail is written to
 # the console, so `make run` needs no mail server.
 if os.environ.get("EMAIL_URL"):
+    # dj-email-url's keys, leaving Django's defaults where the URL says nothing.
+    # A file path needs four slashes: file:////var/mail/lms.
     _email = dj_email_url.parse(os.environ["EMAIL_URL"])
     EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-    EMAIL_HOST = _email["EMAIL_HOST"]
-    EMAIL_PORT = _email["EMAIL_PORT"]
-    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
-    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+    EMAIL_PORT = _email["EMAIL_PORT"] or 25
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
     EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
     EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
     EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 10
-    if _email.get("EMAIL_FILE_PATH"):
+    if _email["EMAIL_FILE_PATH"]:
         EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 elif os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -138,7 +138,13 @@ def daphne_servers(postgres, transactional_db, redis_url, tmp_path):
     started: list[Server] = []
 
     def start(count: int = 1, app: str = "lms.asgi:application", **extra_env: str) -> list[Server]:
-        env = server_env(redis_url, **extra_env)
+        # Uploads and mail of the servers stay in the test's own folder (mail as files).
+        env = server_env(
+            redis_url,
+            MEDIA_ROOT=str(tmp_path / "media"),
+            EMAIL_URL=f"file:///{tmp_path / 'mail'}",
+            **extra_env,
+        )
         servers = [start_server(env, tmp_path, app) for _ in range(count)]
         started.extend(servers)
         return servers
