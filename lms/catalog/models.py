@@ -1,11 +1,30 @@
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 DELETED_USER_NAME = "deleted user"
 ANONYMOUS_LEARNER_NAME = "Anonymous learner"
+
+AVATAR_MAX_LENGTH = 500
+# A stored file's path: letters, digits and ._-/ only, so it is safe in any attribute.
+_MEDIA_PATH = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def validate_avatar(value: str) -> None:
+    """An avatar is an http(s) URL, or the path of an uploaded file under MEDIA_URL."""
+    media_url = settings.MEDIA_URL
+    if media_url.startswith("/") and value.startswith(media_url):
+        rest = value[len(media_url) :]
+        if rest and _MEDIA_PATH.fullmatch(rest) and ".." not in rest and "//" not in rest:
+            return
+        raise ValidationError("Enter the path of an uploaded file.", code="invalid")
+    URLValidator(schemes=["http", "https"], message="Enter an http(s) URL of an image.")(value)
 
 
 class User(AbstractUser):
@@ -15,7 +34,12 @@ class User(AbstractUser):
         ADMIN = "admin", "Admin"
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.STUDENT)
-    avatar = models.URLField(max_length=500, blank=True)
+    avatar = models.CharField(
+        max_length=AVATAR_MAX_LENGTH,
+        blank=True,
+        validators=[validate_avatar],
+        help_text="Image URL (https://...), or the path of an uploaded avatar under MEDIA_URL.",
+    )
     leaderboard_anonymous = models.BooleanField(
         default=False,
         help_text='Ranked on leaderboards as "Anonymous learner", without name or avatar.',
