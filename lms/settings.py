@@ -369,6 +369,8 @@ LEADERBOARD_DEFAULT_LIMIT = env_int("LEADERBOARD_DEFAULT_LIMIT", 10)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# Largest avatar upload accepted, in bytes (docs/accounts.md).
+AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 STORAGES = {
     "default": {
         "BACKEND": os.environ.get("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")
