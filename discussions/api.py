@@ -16,9 +16,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from discussions import permissions, selectors, services
+from discussions.mentions import attach_mentions
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from discussions.pagination import HistoryPagination
 from discussions.serializers import (
@@ -28,6 +30,8 @@ from discussions.serializers import (
     DirectMessageCreateSerializer,
     DirectMessageSerializer,
     ThreadCreateSerializer,
+    ThreadMemberQuerySerializer,
+    ThreadMemberSerializer,
     ThreadMessageSerializer,
     ThreadSerializer,
     ThreadUpdateSerializer,
@@ -37,6 +41,7 @@ from lms.platform.schema import api_errors, api_path_id
 
 THREAD_ID = api_path_id("thread_id", "The thread.")
 MESSAGE_ID = api_path_id("message_id", "The message in that thread.")
+MEMBER_SUGGESTIONS = 8
 
 
 MAX_ID = 2**63 - 1
@@ -144,8 +149,13 @@ class ThreadMessagesView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema
             return ThreadMessage.objects.none()
-        thread = _visible_thread(self.request, self.kwargs["thread_id"])
-        return selectors.thread_messages(thread=thread)
+        self.thread = _visible_thread(self.request, self.kwargs["thread_id"])
+        return selectors.thread_messages(thread=self.thread)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        attach_mentions(page, thread=self.thread)  # one query for the page's mentions
+        return self.get_paginated_response(ThreadMessageSerializer(page, many=True).data)
 
     @extend_schema(
         request=ContentSerializer,
@@ -163,6 +173,36 @@ class ThreadMessagesView(generics.ListAPIView):
             thread=thread, sender=request.user, content=body.validated_data["content"]
         )
         return Response(ThreadMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class MemberSearchThrottle(UserRateThrottle):
+    """Suggestions follow typing: generous, but bounded per user."""
+
+    scope = "member-search"
+    rate = "120/min"
+
+
+@extend_schema(parameters=[THREAD_ID])
+class ThreadMembersView(APIView):
+    throttle_classes = [MemberSearchThrottle]
+
+    @extend_schema(
+        parameters=[ThreadMemberQuerySerializer],
+        responses={200: ThreadMemberSerializer(many=True), **api_errors(400, 401, 403, 404, 429)},
+    )
+    def get(self, request, thread_id: int):
+        """Up to 8 people who may read the thread whose username, first or last name starts
+        with `q`: the suggestions of an @mention. Myself excluded. A member of the course
+        asking for a closed thread: 403; a thread I may not see: 404."""
+        thread = selectors.thread_find(thread_id=thread_id)
+        permissions.thread_member_or_error(request.user, thread)
+        query = ThreadMemberQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        prefix = query.validated_data.get("q", "").strip().lstrip("@")
+        members = selectors.thread_members_search(
+            thread=thread, prefix=prefix, exclude_user_id=request.user.pk, limit=MEMBER_SUGGESTIONS
+        )
+        return Response(ThreadMemberSerializer(members, many=True).data)
 
 
 @extend_schema(parameters=[THREAD_ID, MESSAGE_ID])

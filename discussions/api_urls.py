@@ -11,6 +11,11 @@ urlpatterns = [
         name="api-thread-messages",
     ),
     path(
+        "threads/<int:thread_id>/members/",
+        api.ThreadMembersView.as_view(),
+        name="api-thread-members",
+    ),
+    path(
         "threads/<int:thread_id>/messages/<int:message_id>/",
         api.ThreadMessageDetailView.as_view(),
         name="api-thread-message-detail",

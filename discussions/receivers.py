@@ -2,12 +2,14 @@
 
 A deleted message is redacted from the stored events in the deleting
 transaction, so no replay or poll returns its content again, and a deletion
-event tells live pages to remove it.
+event tells live pages to remove it; the notifications that quote it are
+deleted with it (and leave live pages through their own receiver).
 """
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from discussions import services
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from discussions.serializers import (
     DirectMessageSerializer,
@@ -72,6 +74,9 @@ def thread_message_deleted(sender, instance: ThreadMessage, **kwargs) -> None:
         replacement="thread.message_deleted",
         data=data,
     )
+    services.message_notifications_delete(
+        entity_type=services.THREAD_MESSAGE_ENTITY, message_id=instance.pk
+    )
 
 
 @receiver(post_delete, sender=DirectMessage, dispatch_uid="discussions.direct_message_deleted")
@@ -79,6 +84,9 @@ def direct_message_deleted(sender, instance: DirectMessage, **kwargs) -> None:
     data = {"id": instance.pk, "sender": instance.sender_id, "recipient": instance.recipient_id}
     for user_id in {instance.sender_id, instance.recipient_id}:
         retract(user_topic(user_id), events=["dm.created"], replacement="dm.deleted", data=data)
+    services.message_notifications_delete(
+        entity_type=services.DIRECT_MESSAGE_ENTITY, message_id=instance.pk
+    )
 
 
 @receiver(post_delete, sender=DiscussionThread, dispatch_uid="discussions.thread_deleted")

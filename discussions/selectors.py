@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, F, Max, Q, QuerySet, When
+from django.db.models.functions import Lower
 
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
-from discussions.permissions import threads_visible_to
+from discussions.permissions import thread_readers, threads_visible_to
 from lms.catalog.models import User
+from notifications.models import Kind, Notification
 
 
 def thread_find(*, thread_id: Any) -> DiscussionThread | None:
@@ -55,6 +57,31 @@ def conversation_messages(*, user: User, partner_id: int) -> QuerySet[DirectMess
 def dm_unread_count(*, user: User) -> int:
     """Direct messages sent to `user` not read yet."""
     return DirectMessage.objects.filter(recipient=user, is_read=False).count()
+
+
+def dm_notification_unread_ids(*, user: User, url: str) -> list[int]:
+    """The user's unread "New message from ..." notifications leading to the conversation `url`."""
+    return list(
+        Notification.objects.filter(
+            user=user, is_read=False, kind=Kind.DIRECT_MESSAGE, url=url
+        ).values_list("pk", flat=True)
+    )
+
+
+def thread_members_search(
+    *, thread: DiscussionThread, prefix: str, exclude_user_id: int | None = None, limit: int = 8
+) -> list[User]:
+    """Readers of `thread` whose username, first or last name starts with `prefix` (any case)."""
+    readers = thread_readers(thread)
+    if prefix:
+        readers = readers.filter(
+            Q(username__istartswith=prefix)
+            | Q(first_name__istartswith=prefix)
+            | Q(last_name__istartswith=prefix)
+        )
+    if exclude_user_id is not None:
+        readers = readers.exclude(pk=exclude_user_id)
+    return list(readers.order_by(Lower("username"), "pk")[:limit])
 
 
 def conversations(*, user: User) -> QuerySet:

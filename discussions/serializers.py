@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from discussions import services
+from discussions.mentions import message_mentions
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from lms.catalog.models import User
 
@@ -74,13 +76,46 @@ class ThreadUpdateSerializer(serializers.Serializer):
         return services.clean_title(value)
 
 
+class MentionSerializer(serializers.Serializer):
+    """A user a message mentions: {id, username}."""
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
 class ThreadMessageSerializer(serializers.ModelSerializer):
     sender = UserBriefSerializer(read_only=True)
+    mentions = serializers.SerializerMethodField(
+        help_text="The readers of the thread the message mentions as @username, in order."
+    )
 
     class Meta:
         model = ThreadMessage
-        fields = ["id", "thread", "sender", "content", "created_at"]
+        fields = ["id", "thread", "sender", "content", "mentions", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(MentionSerializer(many=True))
+    def get_mentions(self, message: ThreadMessage) -> list[dict[str, Any]]:
+        return MentionSerializer(message_mentions(message), many=True).data
+
+
+class ThreadMemberSerializer(serializers.Serializer):
+    """Someone who may read a thread, as the @mention suggestions show them."""
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.CharField(source="display_name", read_only=True)
+    avatar = serializers.CharField(read_only=True)
+
+
+class ThreadMemberQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=150,
+        help_text="The start of a username, first or last name (case-insensitive); "
+        "a leading @ is ignored.",
+    )
 
 
 class ContentSerializer(serializers.Serializer):

@@ -13,8 +13,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 
 from discussions import permissions
+from discussions.mentions import mentioned_readers
 from discussions.models import (
     CONTENT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -23,11 +26,28 @@ from discussions.models import (
     ThreadMessage,
 )
 from discussions.ratelimit import message_rate_check
-from discussions.selectors import dm_unread_count
+from discussions.selectors import dm_notification_unread_ids, dm_unread_count
 from lms.catalog.models import Course, User
 from lms.catalog.permissions import NOT_A_MEMBER, course_access
-from lms.realtime.events import publish
+from lms.realtime.events import batch, publish
+from lms.realtime.presence import user_is_online
+from notifications.models import Kind, Notification
+from notifications.services import (
+    notification_create,
+    notification_create_many,
+    notification_mark_read,
+)
 from notifications.topics import user_topic
+
+PREVIEW_LENGTH = 100  # characters of a message that its notification quotes
+
+# What a message's notifications name as their related entity, and which kinds they are.
+THREAD_MESSAGE_ENTITY = "thread_message"
+DIRECT_MESSAGE_ENTITY = "direct_message"
+MESSAGE_NOTIFICATION_KINDS = {
+    THREAD_MESSAGE_ENTITY: [Kind.THREAD_REPLY, Kind.MENTION],
+    DIRECT_MESSAGE_ENTITY: [Kind.DIRECT_MESSAGE],
+}
 
 
 def _clean_text(value: Any, *, field: str, max_length: int, label: str) -> str:
@@ -101,19 +121,78 @@ def thread_update(
     return thread
 
 
+def preview(content: str, limit: int = PREVIEW_LENGTH) -> str:
+    """The start of a message, on one line, for a notification."""
+    text = " ".join(content.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _quoted(title: str, limit: int = 80) -> str:
+    return f'"{preview(title, limit)}"'
+
+
 @transaction.atomic
 def thread_message_post(*, thread: DiscussionThread, sender: User, content: str) -> ThreadMessage:
-    """Post in a thread; counts toward the sender's message rate limit."""
+    """Post in a thread; counts toward the sender's message rate limit.
+
+    The readers it @mentions get a `mention` notification; the thread's creator
+    and everyone who posted in it before get a `thread_reply` one (a mentioned
+    user only the mention). The message's event and every notification's are
+    stored together (one batch), so a post costs the same queries however many
+    people take part.
+    """
     if not permissions.thread_can_post(sender, thread):
         raise PermissionDenied(
             "This thread is closed." if not thread.is_active else "You may not post here."
         )
     content = clean_content(content)
     message_rate_check(user_id=sender.pk)
-    message = ThreadMessage.objects.create(thread=thread, sender=sender, content=content)
-    # Recent activity sorts the thread list (a change readers are not told of).
-    thread.save(update_fields=["updated_at"])
+    with batch():
+        message = ThreadMessage(thread=thread, sender=sender, content=content)
+        # Resolved once: the post-save receiver's event and the notifications share it.
+        message.mentioned = mentioned_readers(thread=thread, content=content)
+        message.save()
+        # Recent activity sorts the thread list (a change readers are not told of).
+        thread.save(update_fields=["updated_at"])
+        _notify_thread_message(message=message, thread=thread, sender=sender)
     return message
+
+
+def _notify_thread_message(
+    *, message: ThreadMessage, thread: DiscussionThread, sender: User
+) -> None:
+    mentioned = {user.pk for user in message.mentioned} - {sender.pk}
+    replied_to = set(
+        permissions.thread_readers(thread)
+        .filter(
+            Q(pk=thread.created_by_id)
+            | Exists(
+                ThreadMessage.objects.filter(
+                    thread_id=thread.pk, sender_id=OuterRef("pk"), pk__lt=message.pk
+                )
+            )
+        )
+        .exclude(pk=sender.pk)
+        .values_list("pk", flat=True)
+    )
+    common = {
+        "url": reverse("thread-detail", args=[thread.pk]) + f"#message-{message.pk}",
+        "message": preview(message.content),
+        "related_entity_type": THREAD_MESSAGE_ENTITY,
+        "related_entity_id": message.pk,
+    }
+    notification_create_many(
+        user_ids=mentioned,
+        kind=Kind.MENTION,
+        title=f"{sender.display_name} mentioned you in {_quoted(thread.title)}",
+        **common,
+    )
+    notification_create_many(
+        user_ids=replied_to - mentioned,
+        kind=Kind.THREAD_REPLY,
+        title=f"New reply in {_quoted(thread.title)}",
+        **common,
+    )
 
 
 @transaction.atomic
@@ -126,12 +205,48 @@ def thread_message_delete(*, message: ThreadMessage, actor: User) -> None:
 
 @transaction.atomic
 def direct_message_send(*, sender: User, recipient: User, content: str) -> DirectMessage:
-    """Send a direct message; counts toward the sender's message rate limit."""
+    """Send a direct message; counts toward the sender's message rate limit.
+
+    A recipient with no socket open at this moment gets a `direct_message`
+    notification leading to the conversation, unless one from this sender is
+    still unread (one per conversation until read).
+    """
     if not permissions.dm_can_message(sender, recipient):
         raise PermissionDenied("You may not send messages to this user.")
     content = clean_content(content)
     message_rate_check(user_id=sender.pk)
-    return DirectMessage.objects.create(sender=sender, recipient=recipient, content=content)
+    message = DirectMessage.objects.create(sender=sender, recipient=recipient, content=content)
+    if not user_is_online(recipient.pk):
+        _notify_offline_recipient(message=message, sender=sender, recipient=recipient)
+    return message
+
+
+def _notify_offline_recipient(*, message: DirectMessage, sender: User, recipient: User) -> None:
+    url = reverse("conversation", args=[sender.pk])
+    if dm_notification_unread_ids(user=recipient, url=url):
+        return
+    notification_create(
+        user=recipient,
+        kind=Kind.DIRECT_MESSAGE,
+        url=url,
+        title=f"New message from {sender.display_name}",
+        message=preview(message.content),
+        related_entity_type=DIRECT_MESSAGE_ENTITY,
+        related_entity_id=message.pk,
+    )
+
+
+def message_notifications_delete(*, entity_type: str, message_id: int) -> None:
+    """A deleted message's notifications go too, and leave open pages and replays.
+
+    Each deleted notification is retracted by its post_delete receiver
+    (notifications.receivers).
+    """
+    Notification.objects.filter(
+        related_entity_type=entity_type,
+        related_entity_id=message_id,
+        kind__in=MESSAGE_NOTIFICATION_KINDS[entity_type],
+    ).delete()
 
 
 @transaction.atomic
@@ -147,6 +262,11 @@ def conversation_mark_read(*, user: User, partner: User) -> dict[str, Any]:
     if ids:
         DirectMessage.objects.filter(pk__in=ids).update(is_read=True)
     result["unread_count"] = dm_unread_count(user=user)
+    # The notification that said "New message from ..." is read with the conversation.
+    for notification_id in dm_notification_unread_ids(
+        user=user, url=reverse("conversation", args=[partner.pk])
+    ):
+        notification_mark_read(user=user, notification_id=notification_id)
     if ids:
         publish(user_topic(user.pk), "dm.read", result)
         publish(

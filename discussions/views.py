@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions import permissions, selectors, services
 from discussions.forms import MessageForm, RenameForm, ThreadForm
+from discussions.mentions import attach_mentions
 from discussions.models import DiscussionThread, ThreadMessage
 from discussions.serializers import user_brief
 from discussions.topics import thread_topic
@@ -145,6 +146,7 @@ def _thread_context(request: HttpRequest, thread: DiscussionThread, grant) -> di
         message.can_delete = permissions.thread_message_can_delete(
             request.user, message, grant=grant
         )
+    attach_mentions(history.items, thread=thread)
     return {
         "thread": thread,
         "course": thread.course,

@@ -90,6 +90,28 @@ def _reserve(topic: str, count: int) -> int:
         return cursor.fetchone()[0]
 
 
+RESERVE_CHUNK = 500  # topics per statement, within every database's parameter limit
+
+
+def _reserve_many(counts: dict[str, int]) -> dict[str, int]:
+    """`_reserve` for many topics, in topic name order, a statement per RESERVE_CHUNK topics."""
+    topics = sorted(counts)
+    last_ids: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(topics), RESERVE_CHUNK):
+            chunk = topics[start : start + RESERVE_CHUNK]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO realtime_topiccounter (topic, last_id) VALUES {values} "
+                "ON CONFLICT (topic) DO UPDATE "
+                "SET last_id = realtime_topiccounter.last_id + excluded.last_id "
+                "RETURNING topic, last_id",
+                [param for topic in chunk for param in (topic, counts[topic])],
+            )
+            last_ids.update(cursor.fetchall())
+    return last_ids
+
+
 class _Publication:
     """One published event: stored in the writer's transaction, sent after its commit."""
 
@@ -136,8 +158,8 @@ def publish(topic: str, event: str, data: Any) -> int | None:
 def batch() -> Iterator[None]:
     """Store the events published inside together, when the block ends.
 
-    Per topic one counter increment, and one insert for all of them, instead
-    of two statements per event. Use it inside the writer's transaction around
+    One statement for the counters of every topic, and one insert for all of
+    them, instead of two statements per event. Use it inside the writer's transaction around
     a write that publishes several events (the completion cascade); ids are
     taken at the end, after every row the write locks (see progress/services.py
     for the lock order), topic by topic in name order. Events of a savepoint
@@ -161,10 +183,11 @@ def _store(publications: list[_Publication]) -> None:
     for publication in publications:
         if id(publication) in kept:
             by_topic.setdefault(publication.topic, []).append(publication)
+    last_ids = _reserve_many({topic: len(batch) for topic, batch in by_topic.items()})
     rows = []
     for topic in sorted(by_topic):
         batch = by_topic[topic]
-        first = _reserve(topic, len(batch)) - len(batch) + 1
+        first = last_ids[topic] - len(batch) + 1
         for offset, publication in enumerate(batch):
             publication.seq = first + offset
             rows.append(

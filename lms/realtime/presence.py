@@ -262,6 +262,39 @@ def _memory_store() -> MemoryPresence:
     return _memory
 
 
+_sync_redis: dict[str, Any] = {}
+
+
+def user_socket_count(user_id: int) -> int:
+    """How many sockets `user_id` has open on every server process, for synchronous callers.
+
+    The same count as the socket cap (`Presence.add_socket`): entries refreshed
+    within the presence TTL. Raises the store's error when Redis is unreachable.
+    """
+    since = time.time() - _ttl()
+    topic = _sockets_key(user_id)
+    if settings.REDIS_URL:
+        client = _sync_redis.get(settings.REDIS_URL)
+        if client is None:
+            import redis
+
+            client = _sync_redis[settings.REDIS_URL] = redis.Redis.from_url(
+                settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+            )
+        _entries, times = RedisPresence._keys(topic)
+        return int(client.zcount(times, since, "+inf"))
+    entries = _memory.topics.get(topic, {}) if _memory is not None else {}
+    return sum(1 for entry in list(entries.values()) if entry["ts"] >= since)
+
+
+def user_is_online(user_id: int) -> bool:
+    """Whether `user_id` has an open socket now; False when that cannot be known (Redis down)."""
+    try:
+        return user_socket_count(user_id) > 0
+    except Exception:  # an unknown state: better a notification too many than a message missed
+        return False
+
+
 def reset_for_tests() -> None:
     global _memory
     _presence.clear()

@@ -2,7 +2,8 @@
  *
  * Thread page (#thread): subscribes to `thread:{id}`; new messages appear without a
  * reload, deleted ones go away, who is online is listed (presence) and "Bob is typing…"
- * shows for about 4 s after Bob's last keystroke. The post form: chat.js.
+ * shows for about 4 s after Bob's last keystroke. The post form: chat.js; @mentions in
+ * messages and their suggestions in the form: mentions.js.
  * Course discussion list (#course-discussions): subscribes to `course:{id}` and shows
  * new threads live.
  * Everything users wrote is inserted with textContent, never as HTML.
@@ -77,7 +78,10 @@
         meta.appendChild(deleteForm);
       }
       body.appendChild(meta);
-      body.appendChild(el("div", "chat-content", message.content));
+      var content = el("div", "chat-content");
+      if (window.LMSMentions) content.appendChild(window.LMSMentions.render(message.content, message.mentions, me));
+      else content.textContent = message.content;
+      body.appendChild(content);
       item.appendChild(body);
       return item;
     }
@@ -200,6 +204,7 @@
           appendMessage(message);
         },
       });
+      if (window.LMSMentions) window.LMSMentions.autocomplete(chat.textarea, root.dataset.membersUrl);
       chat.textarea.addEventListener("input", function () {
         var now = Date.now();
         if (sub && chat.textarea.value.trim() && now - lastTypingSent >= TYPING_SEND_EVERY_MS) {

@@ -268,6 +268,7 @@ def test_thread_message_post_per_role(cast, active_thread, closed_thread, role, 
             "thread": thread.pk,
             "sender": {"id": user.pk, "name": user.display_name, "avatar": user.avatar},
             "content": "Hi all",
+            "mentions": [],
             "created_at": response.json()["created_at"],
         }
     else:
