@@ -9,5 +9,10 @@ urlpatterns = [
         views.notification_read,
         name="notification-read",
     ),
+    path(
+        "notifications/<int:notification_id>/open/",
+        views.notification_open,
+        name="notification-open",
+    ),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
 ]

@@ -53,6 +53,30 @@ def notification_read(request, notification_id: int):
     return _back(request)
 
 
+def _same_site_path(request, url: str) -> bool:
+    return bool(url) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+@login_required
+@require_GET
+def notification_open(request, notification_id: int):
+    """Follow a notification: mark it read and go where it leads (a path of this site only).
+
+    A link, so that it opens like one (a new tab too). A request another site started
+    (Sec-Fetch-Site: cross-site) is only led on, without marking anything read.
+    """
+    notification = Notification.objects.filter(pk=notification_id, user=request.user).first()
+    if notification is None:
+        raise Http404("No such notification.")
+    if request.headers.get("Sec-Fetch-Site", "same-origin") != "cross-site":
+        services.notification_mark_read(user=request.user, notification_id=notification.pk)
+    if _same_site_path(request, notification.url):
+        return redirect(notification.url)
+    return redirect("notifications")
+
+
 @login_required
 @require_POST
 def notification_read_all(request):

@@ -1,5 +1,8 @@
 /* Notification bell, dropdown, notifications page and toasts, live on `user:{id}`.
  *
+ * A notification that leads somewhere is a link through /notifications/<id>/open/, which
+ * marks it read and goes on to its url; the live items are built as the page renders them.
+ *
  * Loaded by base.html on every signed-in page (the bell is in the navigation). Other
  * modules that follow the user's topic subscribe to it themselves (docs/frontend.md).
  * Everything users wrote is inserted with textContent, never as HTML.
@@ -46,10 +49,21 @@
       });
     }
 
+    // The title, as a link through /notifications/<id>/open/ (marks it read, then leads to
+    // its url) when the notification leads somewhere: as notification_list.html renders it.
+    function titleNode(n) {
+      var title = el("strong", "notification-title", n.title);
+      if (!n.url) return title;
+      var link = el("a", "notification-link");
+      link.href = "/notifications/" + Number(n.id) + "/open/";
+      link.appendChild(title);
+      return link;
+    }
+
     function dropdownItem(n) {
       var li = el("li", "notification-item notification-" + n.type + (n.is_read ? "" : " is-unread"));
       li.dataset.notificationId = n.id;
-      li.appendChild(el("strong", "notification-title", n.title));
+      li.appendChild(titleNode(n));
       if (n.message) li.appendChild(el("span", "notification-message", n.message));
       li.appendChild(el("time", "small muted", formatTime(n.created_at)));
       if (!n.is_read) {
@@ -99,18 +113,22 @@
 
     function pageItem(n) {
       var li = el("li", "card notification notification-" + n.type + " is-unread is-new");
-      li.dataset.notificationId = n.id;
+      li.dataset.notificationId = String(Number(n.id));
       var body = el("div", "notification-body");
-      body.appendChild(el("strong", "notification-title", n.title));
+      body.appendChild(titleNode(n));
       if (n.message) body.appendChild(el("p", "notification-message", n.message));
       body.appendChild(el("time", "small muted", formatTime(n.created_at)));
       li.appendChild(body);
       var form = el("form", "inline-form");
       form.method = "post";
-      form.action = "/notifications/" + n.id + "/read/";
+      form.action = "/notifications/" + Number(n.id) + "/read/";
+      form.dataset.markReadForm = "";
       var token = el("input");
       token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = ui.csrfToken();
       form.appendChild(token);
+      var next = el("input");
+      next.type = "hidden"; next.name = "next"; next.value = window.location.pathname + window.location.search;
+      form.appendChild(next);
       var button = el("button", "btn btn-small btn-secondary", "Mark read");
       button.type = "submit";
       form.appendChild(button);
