@@ -34,15 +34,15 @@ def _name(match: re.Match) -> str:
 
 
 def mention_names(content: str) -> list[str]:
-    """The distinct names written as `@name` in `content`, in order of first appearance."""
-    seen: dict[str, None] = {}
+    """The names written as `@name` in `content`, as first written, once each whatever the case."""
+    seen: dict[str, str] = {}
     for match in MENTION_RE.finditer(content or ""):
         name = _name(match)
         if name and name.lower() not in seen:
-            seen[name.lower()] = None
+            seen[name.lower()] = name
             if len(seen) >= MAX_CANDIDATES:
                 break
-    return list(seen)
+    return list(seen.values())
 
 
 def _resolve(names: Iterable[str], readers: Iterable[User]) -> dict[str, User]:
