@@ -293,6 +293,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by several objects get one name (by path: settings import no app).
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationKindEnum": "notifications.models.Kind",
+        "NotificationChannelEnum": "notifications.models.Channel",
+    },
 }
 
 CACHES = {
@@ -409,6 +414,13 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Realtime LMS <lms@localhost>")
 # Where links in emails point (no request to take it from): scheme, host and port.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Queued emails are handed on commit to one worker thread per process, so no request
+# waits for the mail server; off, they are sent on commit in the committing thread (the
+# default under pytest, whose tests drain the queue themselves).
+EMAIL_SEND_IN_BACKGROUND = env_bool("EMAIL_SEND_IN_BACKGROUND", "pytest" not in sys.modules)
+# A failed send is retried after EMAIL_RETRY_SECONDS, doubling each time, until this many.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 5)
+EMAIL_RETRY_SECONDS = env_int("EMAIL_RETRY_SECONDS", 60)
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,8 +5,15 @@ from django.template.response import TemplateResponse
 
 from lms.catalog.models import Course
 from notifications.forms import AnnouncementForm
-from notifications.models import Notification, Subscription, SubscriptionReminder
-from notifications.services import announcement_send
+from notifications.models import (
+    DigestRun,
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+    Subscription,
+    SubscriptionReminder,
+)
+from notifications.services import announcement_send, email_requeue
 
 
 @admin.action(description="Announce to this course's students")
@@ -102,6 +109,77 @@ class SubscriptionReminderAdmin(admin.ModelAdmin):
     list_select_related = ("subscription__user",)
     search_fields = ("subscription__user__username", "subscription__plan")
     readonly_fields = ("subscription", "expires_at", "days_before", "sent_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "channel")
+    list_filter = ("kind", "channel")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email")
+    autocomplete_fields = ("user",)
+
+
+@admin.action(description="Requeue: send again (not the ones already sent)", permissions=["change"])
+def requeue_emails(modeladmin, request, queryset):
+    count = email_requeue(email_ids=queryset.values_list("pk", flat=True))
+    modeladmin.message_user(
+        request,
+        f"{count} email{'s' if count != 1 else ''} queued to be sent again.",
+        messages.SUCCESS,
+    )
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """The email outbox. A row stuck in `sending` was being sent by a process that stopped:
+    it may have gone out, so it is sent again only when staff requeue it."""
+
+    list_display = ("subject", "to", "kind", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "kind", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("to", "subject", "user__username", "dedupe_key")
+    date_hierarchy = "created_at"
+    actions = (requeue_emails,)
+    fields = (
+        "user",
+        "kind",
+        "to",
+        "subject",
+        "text_body",
+        "html_body",
+        "headers",
+        "dedupe_key",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(DigestRun)
+class DigestRunAdmin(admin.ModelAdmin):
+    list_display = ("user", "period", "period_start", "notification_count", "created_at")
+    list_filter = ("period", "period_start")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    readonly_fields = (
+        "user",
+        "period",
+        "period_start",
+        "covered_until",
+        "notification_count",
+        "created_at",
+    )
 
     def has_add_permission(self, request) -> bool:
         return False

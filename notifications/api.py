@@ -1,15 +1,28 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
 from lms.platform.schema import api_errors
 from notifications import services
-from notifications.models import Notification
-from notifications.selectors import notification_list, notification_unread_count
+from notifications.models import Channel, Notification
+from notifications.selectors import (
+    notification_list,
+    notification_preference_rows,
+    notification_unread_count,
+)
 from notifications.serializers import (
     MarkedReadSerializer,
+    NotificationPreferencesSerializer,
+    NotificationPreferencesUpdateSerializer,
     NotificationSerializer,
     UnreadCountSerializer,
 )
@@ -78,3 +91,61 @@ class NotificationViewSet(
     def read_all(self, request):
         ids = services.notification_mark_all_read(user=request.user)
         return Response({"ids": ids, "unread_count": notification_unread_count(user=request.user)})
+
+
+class NotificationPreferencesView(APIView):
+    """My channel for every kind of notification: `site` (in the site only), `email` (and
+    an email at once), `digest` (and in the email digest) or `off`; `default` is what a
+    kind I never chose gets."""
+
+    throttle_scope = "writes"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method in ("PUT", "PATCH") else []
+
+    def _answer(self, request) -> Response:
+        rows = notification_preference_rows(user=request.user)
+        return Response(
+            NotificationPreferencesSerializer(
+                {"preferences": [row.__dict__ for row in rows], "channels": Channel.values}
+            ).data
+        )
+
+    @extend_schema(responses={200: NotificationPreferencesSerializer, **api_errors(401)})
+    def get(self, request):
+        return self._answer(request)
+
+    @extend_schema(
+        request=NotificationPreferencesUpdateSerializer,
+        responses={
+            200: NotificationPreferencesSerializer,
+            **api_errors(400, 401, 415, 429),
+        },
+        examples=[
+            OpenApiExample(
+                "Replies in the digest, no lesson notifications",
+                value={"preferences": {"thread_reply": "digest", "lesson_completed": "off"}},
+                request_only=True,
+            )
+        ],
+        description="Set my channel for the kinds given; the other kinds keep theirs. "
+        "An unknown kind or channel is a 400 and changes nothing. PUT and PATCH do the same.",
+    )
+    def patch(self, request):
+        params = NotificationPreferencesUpdateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        services.notification_preferences_set(
+            user=request.user, preferences=params.validated_data["preferences"]
+        )
+        return self._answer(request)
+
+    @extend_schema(
+        request=NotificationPreferencesUpdateSerializer,
+        responses={
+            200: NotificationPreferencesSerializer,
+            **api_errors(400, 401, 415, 429),
+        },
+        description="The same as PATCH: set my channel for the kinds given.",
+    )
+    def put(self, request):
+        return self.patch(request)

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from notifications import api
@@ -5,4 +6,11 @@ from notifications import api
 router = SimpleRouter()
 router.register("notifications", api.NotificationViewSet, basename="notification")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "me/notification-preferences/",
+        api.NotificationPreferencesView.as_view(),
+        name="api-notification-preferences",
+    ),
+    *router.urls,
+]

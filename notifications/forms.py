@@ -1,5 +1,6 @@
 from django import forms
 
+from notifications.models import Channel, Kind
 from notifications.services import MESSAGE_MAX, TITLE_MAX
 
 
@@ -8,3 +9,17 @@ class AnnouncementForm(forms.Form):
     message = forms.CharField(
         max_length=MESSAGE_MAX, strip=True, widget=forms.Textarea(attrs={"rows": 6, "cols": 60})
     )
+
+
+class NotificationPreferencesForm(forms.Form):
+    """A channel per kind (radio buttons); a kind left out of the post keeps its channel."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in Kind.choices:
+            self.fields[kind] = forms.ChoiceField(
+                label=label, choices=Channel.choices, required=False, widget=forms.RadioSelect
+            )
+
+    def chosen(self) -> dict[str, str]:
+        return {kind: channel for kind, channel in self.cleaned_data.items() if channel}

@@ -135,3 +135,85 @@ class SubscriptionReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.days_before}-day reminder for {self.subscription}"
+
+
+class OutboundEmail(models.Model):
+    """One email to send: written in the transaction of what it reports, sent after commit.
+
+    `dedupe_key` is unique, so the same email is never queued twice; a row is claimed by
+    one sender only (status `sending`), so it is never sent twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbound_emails",
+    )
+    kind = models.CharField(max_length=32)
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=255)
+    text_body = models.TextField()
+    html_body = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a sender may take it; empty once sent or given up."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outboundemail_due",
+                condition=models.Q(status__in=["pending", "failed"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.to}"
+
+
+class DigestRun(models.Model):
+    """One digest email per user and period: stored with its outbox row, unique."""
+
+    class Period(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_runs"
+    )
+    period = models.CharField(max_length=10, choices=Period.choices, default=Period.DAILY)
+    period_start = models.DateTimeField()
+    covered_until = models.DateTimeField(
+        help_text="The digest lists notifications created up to here; the next starts here."
+    )
+    notification_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period", "period_start"], name="digestrun_once_per_period"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "period", "-covered_until"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_period_display()} digest of {self.user} from {self.period_start:%Y-%m-%d}"
+        )

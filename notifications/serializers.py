@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from notifications.models import Notification
+from notifications.models import Channel, Kind, Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -28,3 +28,22 @@ class UnreadCountSerializer(serializers.Serializer):
 class MarkedReadSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField())
     unread_count = serializers.IntegerField()
+
+
+class NotificationPreferenceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    label = serializers.CharField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    default = serializers.ChoiceField(choices=Channel.choices)
+
+
+class NotificationPreferencesSerializer(serializers.Serializer):
+    preferences = NotificationPreferenceSerializer(many=True)
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices))
+
+
+class NotificationPreferencesUpdateSerializer(serializers.Serializer):
+    preferences = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="kind: channel, for the kinds to change; other kinds keep their channel.",
+    )

@@ -3,12 +3,16 @@
 Each event is built in notifications/events.py: single notifications reach it
 through their post-save receiver; bulk writes (announcements, marking read),
 which fire no signals, call it for the rows they wrote.
+
+Emails are rows of the outbox (OutboundEmail), written in the transaction of
+what they report and sent after it commits (notifications/outbox.py); what
+they say is built in notifications/emails.py.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -19,16 +23,24 @@ from django.utils import timezone
 from lms.catalog.models import Course, Enrollment, Lesson, User
 from lms.catalog.topics import course_topic
 from lms.realtime.events import publish
-from notifications import events
+from notifications import emails, events, outbox
 from notifications.models import (
+    DEFAULT_CHANNELS,
     Channel,
+    DigestRun,
     Kind,
     Notification,
     NotificationPreference,
+    OutboundEmail,
     Subscription,
     SubscriptionReminder,
 )
-from notifications.selectors import notification_channel, notification_unread_count
+from notifications.selectors import (
+    digest_notifications,
+    notification_channel,
+    notification_channels,
+    notification_unread_count,
+)
 
 DEFAULT_REMINDER_DAYS = (7, 3, 1)
 TITLE_MAX = 255
@@ -44,6 +56,79 @@ def _clean_text(value: str, *, field: str, limit: int) -> str:
     return text
 
 
+# The email outbox.
+
+
+def _outbound_email(
+    *, user_id: int, to: str, kind: str, content: emails.EmailContent, dedupe_key: str
+) -> OutboundEmail:
+    return OutboundEmail(
+        user_id=user_id,
+        to=to,
+        kind=kind,
+        subject=content.subject,
+        text_body=content.text_body,
+        html_body=content.html_body,
+        headers=content.headers,
+        dedupe_key=dedupe_key,
+        status=OutboundEmail.Status.PENDING,
+        next_attempt_at=timezone.now(),
+    )
+
+
+def email_queue_many(*, outbound: list[OutboundEmail]) -> None:
+    """Queue these emails in the caller's transaction; they are sent after it commits.
+
+    A dedupe key already queued is skipped: the same email is never queued twice.
+    A rolled-back transaction sends nothing.
+    """
+    if not outbound:
+        return
+    OutboundEmail.objects.bulk_create(outbound, batch_size=500, ignore_conflicts=True)
+    transaction.on_commit(outbox.email_hand_off, robust=True)
+
+
+def email_queue(*, user: User, kind: str, content: emails.EmailContent, dedupe_key: str) -> None:
+    """Queue one email to the user (nothing for an inactive or deleted user, or one
+    without an address); sent after the caller's transaction commits."""
+    if not emails.email_recipient(user):
+        return
+    email_queue_many(
+        outbound=[
+            _outbound_email(
+                user_id=user.pk, to=user.email, kind=kind, content=content, dedupe_key=dedupe_key
+            )
+        ]
+    )
+
+
+@transaction.atomic
+def email_requeue(*, email_ids: Iterable[int]) -> int:
+    """Staff: send these emails again (failed ones, or ones left `sending` by a process
+    that stopped mid-send and so may have gone out). Sent emails are left alone."""
+    count = (
+        OutboundEmail.objects.filter(pk__in=list(email_ids))
+        .exclude(status=OutboundEmail.Status.SENT)
+        .update(
+            status=OutboundEmail.Status.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            last_error="",
+        )
+    )
+    if count:
+        transaction.on_commit(outbox.email_hand_off, robust=True)
+    return count
+
+
+def notification_dedupe_key(notification: Notification) -> str:
+    return f"notification:{notification.pk}"
+
+
+# Notifications.
+
+
+@transaction.atomic(savepoint=False)
 def notification_create(
     *,
     user: User,
@@ -57,12 +142,13 @@ def notification_create(
 ) -> Notification | None:
     """Create one notification as the user chose for its kind; None if they turned it off.
 
-    `notification.created` goes out on commit (its receiver).
+    `notification.created` goes out on commit (its receiver); with the email channel,
+    its email is queued in the same transaction.
     """
     channel = notification_channel(user_id=user.pk, kind=kind)
     if channel == Channel.OFF:
         return None
-    return Notification.objects.create(
+    notification = Notification.objects.create(
         user=user,
         title=title[:TITLE_MAX],
         message=message,
@@ -72,6 +158,14 @@ def notification_create(
         related_entity_type=related_entity_type,
         related_entity_id=related_entity_id,
     )
+    if channel == Channel.EMAIL and emails.email_recipient(user):
+        email_queue(
+            user=user,
+            kind=kind,
+            content=emails.notification_email(notification=notification, user=user),
+            dedupe_key=notification_dedupe_key(notification),
+        )
+    return notification
 
 
 @transaction.atomic
@@ -165,7 +259,7 @@ def notify_achievement_unlocked(*, user: User, achievement) -> Notification | No
         kind=Kind.ACHIEVEMENT_UNLOCKED,
         title=f"Achievement unlocked: {achievement.get_kind_display()}",
         message="A new achievement is on your dashboard.",
-        url=reverse("dashboard") + "#achievements-title",
+        url=reverse("my-progress") + "#achievements",
         entity=achievement,
     )
 
@@ -259,6 +353,26 @@ def subscription_reminders_send(
 # Many users at once (announcements, replies in a thread).
 
 
+EMAIL_LOOKUP_BATCH = 1000
+
+
+def _email_recipients(user_ids: list[int]) -> dict[int, str]:
+    """The address of each of these users who gets emails (active, not deleted)."""
+    recipients: dict[int, str] = {}
+    for start in range(0, len(user_ids), EMAIL_LOOKUP_BATCH):
+        recipients.update(
+            User.objects.filter(
+                pk__in=user_ids[start : start + EMAIL_LOOKUP_BATCH],
+                is_active=True,
+                deleted_at__isnull=True,
+            )
+            .exclude(email="")
+            .values_list("pk", "email")
+        )
+    return recipients
+
+
+@transaction.atomic(savepoint=False)
 def notification_create_many(
     *,
     user_ids: Iterable[int],
@@ -270,7 +384,8 @@ def notification_create_many(
     related_entity_type: str = "",
     related_entity_id: int | None = None,
 ) -> list[Notification]:
-    """One notification for each of these users who did not turn the kind off.
+    """One notification for each of these users who did not turn the kind off, and an
+    email to those whose channel for the kind is email.
 
     Written in bulk, which fires no post_save: each row's `notification.created`
     is published here (notifications/events.py), on commit.
@@ -278,11 +393,13 @@ def notification_create_many(
     user_ids = sorted(set(user_ids))
     if not user_ids:
         return []
-    turned_off = set(
-        NotificationPreference.objects.filter(
-            user_id__in=user_ids, kind=kind, channel=Channel.OFF
-        ).values_list("user_id", flat=True)
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=user_ids, kind=kind).values_list(
+            "user_id", "channel"
+        )
     )
+    default = DEFAULT_CHANNELS.get(kind, Channel.SITE)
+    turned_off = {user_id for user_id, channel in chosen.items() if channel == Channel.OFF}
     notifications = Notification.objects.bulk_create(
         [
             Notification(
@@ -302,6 +419,22 @@ def notification_create_many(
     )
     for notification in notifications:
         events.notification_created(notification)
+    by_email = [n.user_id for n in notifications if chosen.get(n.user_id, default) == Channel.EMAIL]
+    recipients = _email_recipients(by_email)
+    email_queue_many(
+        outbound=[
+            _outbound_email(
+                user_id=notification.user_id,
+                to=recipients[notification.user_id],
+                kind=kind,
+                content=content,
+                dedupe_key=notification_dedupe_key(notification),
+            )
+            for notification, content in emails.notification_emails(
+                notifications=[n for n in notifications if n.user_id in recipients]
+            )
+        ]
+    )
     return notifications
 
 
@@ -335,3 +468,118 @@ def announcement_send(*, course: Course, title: str, message: str) -> list[Notif
         },
     )
     return notifications
+
+
+# Preferences.
+
+
+@transaction.atomic
+def notification_preferences_set(*, user: User, preferences: Mapping[str, str]) -> list[str]:
+    """Set the user's channel for these kinds; the kinds that changed.
+
+    An unknown kind or channel is a ValidationError, and nothing changes.
+    """
+    if not isinstance(preferences, Mapping):
+        raise ValidationError({"preferences": "Send an object of kind: channel."})
+    errors = []
+    for kind, channel in preferences.items():
+        if kind not in Kind.values:
+            errors.append(f"Unknown kind: {kind!s:.50}.")
+        elif channel not in Channel.values:
+            errors.append(
+                f"Unknown channel for {kind}: {channel!s:.50} (one of {', '.join(Channel.values)})."
+            )
+    if errors:
+        raise ValidationError({"preferences": errors})
+    current = notification_channels(user=user)
+    changed = {kind: channel for kind, channel in preferences.items() if current[kind] != channel}
+    if changed:
+        NotificationPreference.objects.bulk_create(
+            [
+                NotificationPreference(user=user, kind=kind, channel=channel)
+                for kind, channel in changed.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["user", "kind"],
+            update_fields=["channel"],
+        )
+    return sorted(changed)
+
+
+# Unsubscribing from emails (the signed link of every email).
+
+
+@transaction.atomic
+def notification_unsubscribe(*, user: User, kind: str) -> list[str]:
+    """Stop the emails of one kind (or, for "digest", the digest): what was sent by email
+    or in the digest is shown in the site only. The kinds that changed."""
+    channels = notification_channels(user=user)
+    if kind == emails.DIGEST:
+        kinds = [k for k, channel in channels.items() if channel == Channel.DIGEST]
+    elif channels.get(kind) in (Channel.EMAIL, Channel.DIGEST):
+        kinds = [kind]
+    else:
+        kinds = []
+    return notification_preferences_set(
+        user=user, preferences=dict.fromkeys(kinds, Channel.SITE.value)
+    )
+
+
+# Digests.
+
+DIGEST_PERIODS = {
+    DigestRun.Period.DAILY: timedelta(days=1),
+    DigestRun.Period.WEEKLY: timedelta(days=7),
+}
+
+
+def digest_period_start(*, period: str, now: datetime) -> datetime:
+    """The start of the period `now` is in: local midnight (of the Monday, for weekly)."""
+    local = timezone.localtime(now)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == DigestRun.Period.WEEKLY:
+        start -= timedelta(days=start.weekday())
+    return start
+
+
+def digests_send(*, period: str = DigestRun.Period.DAILY, now: datetime | None = None) -> int:
+    """Email each user one digest of their unread notifications of the kinds they get in
+    the digest, created since their previous digest (the last period, for the first);
+    the number queued. Nothing to say: no email.
+
+    Once per user and period: the DigestRun row (unique) is stored in the same
+    transaction as the email, so running twice, or twice at once, sends one.
+    """
+    if period not in DIGEST_PERIODS:
+        raise ValidationError({"period": f"Use one of {', '.join(DIGEST_PERIODS)}."})
+    now = now or timezone.now()
+    period_start = digest_period_start(period=period, now=now)
+    label = DigestRun.Period(period).label
+    queued = 0
+    for user, notifications in digest_notifications(
+        period=period,
+        period_start=period_start,
+        since=now - DIGEST_PERIODS[period],
+        until=now,
+    ):
+        try:
+            with transaction.atomic():
+                run = DigestRun.objects.create(
+                    user=user,
+                    period=period,
+                    period_start=period_start,
+                    covered_until=now,
+                    notification_count=len(notifications),
+                )
+                email_queue(
+                    user=user,
+                    kind=emails.DIGEST,
+                    content=emails.digest_email(
+                        user=user, notifications=notifications, period_label=label
+                    ),
+                    dedupe_key=f"digest:{user.pk}:{period}:{run.period_start.isoformat()}",
+                )
+        except IntegrityError:
+            continue  # a concurrent run sent this user's digest
+        queued += 1
+    return queued

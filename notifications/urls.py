@@ -15,4 +15,10 @@ urlpatterns = [
         name="notification-open",
     ),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
+    path(
+        "account/notifications/",
+        views.notification_preferences_page,
+        name="notification-preferences",
+    ),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -4,13 +4,28 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notifications import services
-from notifications.models import Notification
-from notifications.selectors import notification_list, notification_unread_count
+from lms.catalog.models import User
+from notifications import emails, services
+from notifications.forms import NotificationPreferencesForm
+from notifications.models import Channel, Kind, Notification
+from notifications.selectors import (
+    notification_channels,
+    notification_list,
+    notification_preference_rows,
+    notification_unread_count,
+)
 
 PAGE_SIZE = 20
+# The preferences table's column headings (Channel's labels explain them above it).
+CHANNEL_COLUMNS = {
+    Channel.SITE: "Site",
+    Channel.EMAIL: "Email",
+    Channel.DIGEST: "Digest",
+    Channel.OFF: "Off",
+}
 
 
 def _back(request):
@@ -86,3 +101,69 @@ def notification_read_all(request):
             request, f"Marked {len(ids)} notification{'s' if len(ids) != 1 else ''} read."
         )
     return _back(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences_page(request):
+    """A channel per kind: radio buttons in a plain form; only the changed kinds are saved."""
+    status = 200
+    if request.method == "POST":
+        form = NotificationPreferencesForm(request.POST)
+        if form.is_valid():
+            changed = services.notification_preferences_set(
+                user=request.user, preferences=form.chosen()
+            )
+            messages.success(
+                request,
+                "Your notification preferences are saved."
+                if changed
+                else "Nothing changed: your notification preferences are as they were.",
+            )
+            return redirect("notification-preferences")
+        messages.error(request, "Choose one of the channels for each kind.")
+        status = 400
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "rows": notification_preference_rows(user=request.user),
+            "channels": [
+                (channel, label, CHANNEL_COLUMNS[channel]) for channel, label in Channel.choices
+            ],
+            "nav_section": "account",
+        },
+        status=status,
+    )
+
+
+def _unsubscribe_subject(kind: str) -> str:
+    """What an unsubscribe link stops, in words."""
+    if kind == emails.DIGEST:
+        return "the email digest of your notifications"
+    return f"emails about \u201c{Kind(kind).label}\u201d"
+
+
+# Mail clients post here without a session or CSRF token (RFC 8058 one-click
+# unsubscribe): the signed token is the only credential, and all it allows is
+# turning emails off.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """GET: what the link stops, and a button; POST (the button or a mail client's
+    one-click request): stop it. A tampered token is a 400 and changes nothing."""
+    parsed = emails.unsubscribe_token_read(token)
+    user = User.objects.filter(pk=parsed[0]).first() if parsed else None
+    if user is None:
+        return render(request, "notifications/unsubscribe_invalid.html", status=400)
+    kind = parsed[1]
+    context = {"token": token, "kind": kind, "what": _unsubscribe_subject(kind)}
+    if request.method == "POST":
+        services.notification_unsubscribe(user=user, kind=kind)
+        return render(request, "notifications/unsubscribe_done.html", context)
+    channels = notification_channels(user=user)
+    if kind == emails.DIGEST:
+        subscribed = Channel.DIGEST in channels.values()
+    else:
+        subscribed = channels.get(kind) in (Channel.EMAIL, Channel.DIGEST)
+    return render(request, "notifications/unsubscribe.html", {**context, "subscribed": subscribed})
