@@ -3,7 +3,7 @@
 
     python3 deploy/render_nginx.py --server-name lms.example.com \\
         --daphne 127.0.0.1:8001,127.0.0.1:8002 [--daphne-http 127.0.0.1:8003,127.0.0.1:8004] \\
-        --static-root /srv/lms/staticfiles \\
+        --static-root /srv/lms/staticfiles [--media-root /srv/lms/media] \\
         --certificate /etc/ssl/lms/fullchain.pem --certificate-key /etc/ssl/lms/privkey.pem \\
         > /etc/nginx/conf.d/lms.conf
 
@@ -69,6 +69,11 @@ def absolute_path(name: str, value: str) -> str:
     return value.rstrip("/") or "/"
 
 
+def default_media_root(static_root: str) -> str:
+    parent = static_root.rstrip("/").rsplit("/", 1)[0]
+    return f"{parent}/media"
+
+
 def render(
     *,
     server_name: str,
@@ -76,6 +81,7 @@ def render(
     static_root: str,
     certificate: str,
     certificate_key: str,
+    media_root: str | None = None,
     daphne_http: list[str] | None = None,
     http_listen: str = "80",
     https_listen: str = "443",
@@ -84,7 +90,9 @@ def render(
     """The configuration text; ConfigError when a value is unusable.
 
     `daphne` serves websockets and held polls, `daphne_http` pages and the API; without
-    `daphne_http`, the same processes serve everything.
+    `daphne_http`, the same processes serve everything. `media_root` (MEDIA_ROOT, the
+    uploaded avatars) defaults to `media` beside `static_root`, as in the project's own
+    layout (`staticfiles` and `media` in one folder).
     """
     names = server_name.split()
     if not names:
@@ -94,6 +102,7 @@ def render(
         "upstream_servers": upstream_servers(daphne),
         "http_upstream_servers": upstream_servers(daphne_http or daphne),
         "static_root": absolute_path("static root", static_root),
+        "media_root": absolute_path("media root", media_root or default_media_root(static_root)),
         "ssl_certificate": absolute_path("certificate", certificate),
         "ssl_certificate_key": absolute_path("certificate key", certificate_key),
         "http_listen": listen_value("HTTP listen", http_listen),
@@ -125,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
         help="Daphne host:port of processes of their own for pages and the API",
     )
     parser.add_argument("--static-root", required=True, help="STATIC_ROOT after collectstatic")
+    parser.add_argument(
+        "--media-root",
+        default=None,
+        help="MEDIA_ROOT, where uploaded avatars are stored (default: media beside the "
+        "static root)",
+    )
     parser.add_argument("--certificate", required=True, help="TLS certificate chain (PEM)")
     parser.add_argument("--certificate-key", required=True, help="its private key (PEM)")
     parser.add_argument("--http-listen", default="80", help="port or address:port (redirects)")
@@ -137,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             server_name=args.server_name,
             daphne=daphne,
             static_root=args.static_root,
+            media_root=args.media_root,
             certificate=args.certificate,
             certificate_key=args.certificate_key,
             daphne_http=daphne_http,

@@ -1,6 +1,10 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views import static as media_views
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -8,6 +12,8 @@ from lms.platform import views as platform_views
 from lms.realtime import views as realtime_views
 
 api_patterns = [
+    # First: /api/me/ and its sub-paths are the account's, whatever the apps below route.
+    path("", include("accounts.api_urls")),
     path("", include("lms.catalog.api_urls")),
     path("", include("progress.api_urls")),
     path("", include("notifications.api_urls")),
@@ -40,4 +46,17 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("discussions.urls")),
     path("", include("leaderboard.urls")),
+    path("", include("accounts.urls")),
 ]
+
+
+def media(request, path: str):
+    """An uploaded file (avatars) from MEDIA_ROOT, as it is when the request comes."""
+    return media_views.serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
+    # Also with DEBUG off; behind deploy/nginx.conf, nginx serves /media/ itself.
+    urlpatterns.append(
+        re_path(r"^{}(?P<path>.+)$".format(re.escape(settings.MEDIA_URL.lstrip("/"))), media)
+    )

@@ -9,7 +9,6 @@ router.register("certificates", api.CertificateViewSet, basename="certificate")
 router.register("achievements", api.AchievementViewSet, basename="achievement")
 
 urlpatterns = [
-    path("me/", api.MeView.as_view(), name="api-me"),
     path(
         "lessons/<int:lesson_id>/complete/",
         api.LessonCompleteView.as_view(),

@@ -142,7 +142,12 @@ def test_signup_creates_a_student_and_signs_them_in(db):
 def test_signup_lands_on_the_dashboard_with_a_welcome_and_the_way_to_the_catalog(db):
     response = Client().post(
         reverse("signup"),
-        {"username": "lander", "password1": "another-pass-99", "password2": "another-pass-99"},
+        {
+            "username": "lander",
+            "email": "lander@example.com",
+            "password1": "another-pass-99",
+            "password2": "another-pass-99",
+        },
         follow=True,
     )
     assert response.redirect_chain == [(reverse("dashboard"), 302)]
@@ -152,13 +157,18 @@ def test_signup_lands_on_the_dashboard_with_a_welcome_and_the_way_to_the_catalog
     assert 'href="/courses/"' in html
 
 
-def test_signup_with_only_username_and_passwords_works(db):
+def test_signup_with_only_username_email_and_passwords_works(db):
     response = Client().post(
         reverse("signup"),
-        {"username": "minimal", "password1": "another-pass-99", "password2": "another-pass-99"},
+        {
+            "username": "minimal",
+            "email": "minimal@example.com",
+            "password1": "another-pass-99",
+            "password2": "another-pass-99",
+        },
     )
     assert response.status_code == 302
-    assert User.objects.filter(username="minimal").exists()
+    assert User.objects.get(username="minimal").email == "minimal@example.com"
 
 
 @pytest.mark.parametrize(
@@ -185,6 +195,19 @@ def test_signup_with_only_username_and_passwords_works(db):
                 "password2": "a-long-pass-42",
             },
             "valid email",
+        ),
+        (
+            {"username": "x4", "password1": "a-long-pass-42", "password2": "a-long-pass-42"},
+            "This field is required",
+        ),
+        (
+            {
+                "username": "deleted-12",
+                "email": "x5@example.com",
+                "password1": "a-long-pass-42",
+                "password2": "a-long-pass-42",
+            },
+            "This username is reserved",
         ),
     ],
 )
