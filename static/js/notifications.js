@@ -60,12 +60,18 @@
       return link;
     }
 
+    function timeNode(n) {
+      var time = el("time", "small muted", formatTime(n.created_at));
+      time.setAttribute("datetime", n.created_at);
+      return time;
+    }
+
     function dropdownItem(n) {
       var li = el("li", "notification-item notification-" + n.type + (n.is_read ? "" : " is-unread"));
       li.dataset.notificationId = n.id;
       li.appendChild(titleNode(n));
       if (n.message) li.appendChild(el("span", "notification-message", n.message));
-      li.appendChild(el("time", "small muted", formatTime(n.created_at)));
+      li.appendChild(timeNode(n));
       if (!n.is_read) {
         var button = el("button", "btn-link small", "Mark read");
         button.type = "button";
@@ -117,7 +123,7 @@
       var body = el("div", "notification-body");
       body.appendChild(titleNode(n));
       if (n.message) body.appendChild(el("p", "notification-message", n.message));
-      body.appendChild(el("time", "small muted", formatTime(n.created_at)));
+      body.appendChild(timeNode(n));
       li.appendChild(body);
       var form = el("form", "inline-form");
       form.method = "post";
