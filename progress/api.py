@@ -10,7 +10,7 @@ from lms.catalog.serializers import EnrollmentSerializer
 from lms.platform.schema import api_errors, api_path_id
 from progress import services
 from progress.models import Achievement, Certificate
-from progress.selectors import achievement_list, certificate_list
+from progress.selectors import achievement_list, certificate_list, my_progress
 from progress.serializers import (
     AchievementSerializer,
     CertificateSerializer,
@@ -18,6 +18,7 @@ from progress.serializers import (
     LessonActivitySerializer,
     LessonCompleteSerializer,
     MeSerializer,
+    MyProgressSerializer,
 )
 
 LESSON_ID = api_path_id("lesson_id", "The lesson.")
@@ -135,3 +136,12 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer, **api_errors(401)})
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class MyProgressView(APIView):
+    """My learning at a glance: stats (as in `/api/me/`), activity per day over the last
+    84 days (zeros included), my courses with their progress, certificates, achievements."""
+
+    @extend_schema(responses={200: MyProgressSerializer, **api_errors(401)})
+    def get(self, request):
+        return Response(MyProgressSerializer(my_progress(user=request.user)).data)

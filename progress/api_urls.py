@@ -9,6 +9,7 @@ router.register("certificates", api.CertificateViewSet, basename="certificate")
 router.register("achievements", api.AchievementViewSet, basename="achievement")
 
 urlpatterns = [
+    path("me/progress/", api.MyProgressView.as_view(), name="api-my-progress"),
     path(
         "lessons/<int:lesson_id>/complete/",
         api.LessonCompleteView.as_view(),

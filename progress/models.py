@@ -86,6 +86,7 @@ class LearningStats(models.Model):
     certificates_earned = models.PositiveIntegerField(default=0)
     last_active_date = models.DateField(null=True, blank=True)
     current_streak = models.PositiveIntegerField(default=0)
+    longest_streak = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "learning stats"
@@ -112,6 +113,33 @@ class LessonActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.lesson}: {self.seconds}s"
+
+
+class DailyActivity(models.Model):
+    """What a user did on one calendar day (in TIME_ZONE): active seconds, lessons completed.
+
+    Kept by the progress services, under the user's stats lock; read by the "My progress"
+    page and `GET /api/me/progress/`.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="daily_activity",
+        db_index=False,  # the (user, day) unique index leads with user
+    )
+    day = models.DateField()
+    seconds = models.PositiveIntegerField(default=0)
+    lessons_completed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "daily activity"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="dailyactivity_user_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.day}: {self.seconds}s, {self.lessons_completed} lessons"
 
 
 class Achievement(models.Model):

@@ -2,22 +2,80 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from datetime import date, timedelta
 
-from lms.catalog.models import Course, Module, User
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from lms.catalog.models import Course, Enrollment, Module, User
 from progress.models import (
     Achievement,
     Certificate,
+    DailyActivity,
     LearningStats,
     LessonCompletion,
     ModuleCompletion,
 )
 
+# Days of activity the "My progress" page and API show: twelve weeks, today included.
+ACTIVITY_DAYS = 84
+
 
 def stats_for(*, user: User) -> LearningStats:
     """The user's stats, unsaved zeros when they have none yet."""
     return LearningStats.objects.filter(user=user).first() or LearningStats(user=user)
+
+
+def streak_current(*, stats: LearningStats, today: date | None = None) -> int:
+    """The streak as it stands today: a streak whose last active day is before yesterday
+    is broken, so it counts 0 (the stored one is restarted at the next activity day)."""
+    today = today or timezone.localdate()
+    if stats.last_active_date is None or stats.last_active_date < today - timedelta(days=1):
+        return 0
+    return stats.current_streak
+
+
+def courses_completed_count(*, user: User) -> int:
+    """Courses the user completed: a completed enrollment, or the course's certificate
+    (which stays when the student leaves the course and the enrollment goes). One query."""
+    completed = (
+        Enrollment.objects.filter(user=user, completed_at__isnull=False)
+        .order_by()
+        .values("course_id")
+    )
+    certified = Certificate.objects.filter(user=user).order_by().values("course_id")
+    return completed.union(certified).count()
+
+
+def activity_by_day(
+    *, user: User, days: int = ACTIVITY_DAYS, today: date | None = None
+) -> list[dict]:
+    """The user's activity of the last `days` days, oldest first, today last, days without
+    activity as zeros: `[{date, seconds, lessons_completed}]`. One query."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    stored = {
+        day: (seconds, lessons)
+        for day, seconds, lessons in DailyActivity.objects.filter(
+            user=user, day__gte=first, day__lte=today
+        ).values_list("day", "seconds", "lessons_completed")
+    }
+    activity = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        seconds, lessons = stored.get(day, (0, 0))
+        activity.append({"date": day, "seconds": seconds, "lessons_completed": lessons})
+    return activity
+
+
+def my_courses(*, user: User) -> QuerySet[Enrollment]:
+    """The user's enrollments with their courses, unfinished first, then most recent."""
+    return (
+        Enrollment.objects.filter(user=user)
+        .select_related("course")
+        .order_by(F("completed_at").desc(nulls_first=True), "-enrolled_at", "-id")
+    )
 
 
 def module_status(*, user_id: int, course_id: int) -> list[tuple[int, int, int, bool]]:
@@ -84,3 +142,14 @@ def completed_lesson_ids(*, user: User, course: Course) -> set[int]:
             "lesson_id", flat=True
         )
     )
+
+
+def my_progress(*, user: User, today: date | None = None) -> dict:
+    """What the "My progress" page and `GET /api/me/progress/` show. Five queries."""
+    return {
+        "stats": stats_for(user=user),
+        "activity": activity_by_day(user=user, today=today),
+        "courses": list(my_courses(user=user)),
+        "certificates": list(certificate_list(user=user)),
+        "achievements": list(achievement_list(user=user)),
+    }

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lms.catalog.models import User
-from lms.catalog.serializers import AVATAR_HELP
+from lms.catalog.serializers import AVATAR_HELP, EnrollmentSerializer
 from progress import selectors
 from progress.models import (
     ACTIVITY_MAX_SECONDS,
@@ -18,6 +18,10 @@ from progress.models import (
 
 
 class LearningStatsSerializer(serializers.ModelSerializer):
+    current_streak = serializers.SerializerMethodField(
+        help_text="Consecutive activity days up to today or yesterday; 0 once a day was missed."
+    )
+
     class Meta:
         model = LearningStats
         fields = [
@@ -28,8 +32,12 @@ class LearningStatsSerializer(serializers.ModelSerializer):
             "certificates_earned",
             "last_active_date",
             "current_streak",
+            "longest_streak",
         ]
         read_only_fields = fields
+
+    def get_current_streak(self, stats: LearningStats) -> int:
+        return selectors.streak_current(stats=stats)
 
 
 class LessonCompletionSerializer(serializers.ModelSerializer):
@@ -114,3 +122,32 @@ class MeSerializer(serializers.ModelSerializer):
     @extend_schema_field(LearningStatsSerializer)
     def get_stats(self, user: User) -> dict:
         return LearningStatsSerializer(selectors.stats_for(user=user)).data
+
+
+class DayActivitySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    seconds = serializers.IntegerField(help_text="active seconds on lesson pages that day")
+    lessons_completed = serializers.IntegerField()
+
+
+class MyCourseSerializer(EnrollmentSerializer):
+    """An enrollment with what a list of my courses shows of its course."""
+
+    course_title = serializers.CharField(source="course.title", read_only=True)
+    url = serializers.CharField(source="course.get_absolute_url", read_only=True)
+
+    class Meta(EnrollmentSerializer.Meta):
+        fields = [*EnrollmentSerializer.Meta.fields, "course_title", "url"]
+        read_only_fields = fields
+
+
+class MyProgressSerializer(serializers.Serializer):
+    """GET /api/me/progress/: everything the "My progress" page shows."""
+
+    stats = LearningStatsSerializer()
+    activity = DayActivitySerializer(
+        many=True, help_text="The last 84 days, oldest first, today (TIME_ZONE) last."
+    )
+    courses = MyCourseSerializer(many=True)
+    certificates = CertificateSerializer(many=True)
+    achievements = AchievementSerializer(many=True)

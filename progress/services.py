@@ -7,7 +7,9 @@ writers queue instead of deadlocking:
    serializes completions of one student in one course;
 2. the LessonActivity row of (user, lesson) for activity reports;
 3. the user's LearningStats row: the per-user lock for stats and achievements;
-4. the realtime topic counters, taken when the batch of events of a write is
+4. the user's DailyActivity row of the day, written by one upsert that adds
+   (`_daily_activity_add`), only ever under the stats lock;
+5. the realtime topic counters, taken when the batch of events of a write is
    stored (`lms.realtime.events.batch`), after every row above is written.
 
 Unique constraints back every "once" rule (completions, certificate,
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
@@ -38,12 +40,13 @@ from progress.models import (
     SCORE_MIN,
     Achievement,
     Certificate,
+    DailyActivity,
     LearningStats,
     LessonActivity,
     LessonCompletion,
     ModuleCompletion,
 )
-from progress.selectors import module_status, progress_percent
+from progress.selectors import courses_completed_count, module_status, progress_percent
 from progress.serializers import (
     AchievementSerializer,
     CertificateSerializer,
@@ -74,6 +77,8 @@ class _Outcome:
     stats_changed: bool = False
     learning_changed_courses: set[int | None] = field(default_factory=set)
     notify: list = field(default_factory=list)
+    # Today's activity after the write, when it added to it: sent with stats.updated.
+    today: dict | None = None
 
     def add(self, event: str, data) -> None:
         self.events.append((event, data))
@@ -88,7 +93,10 @@ class _Outcome:
             for event, data in self.events:
                 publish(topic, event, data)
             if self.stats_changed:
-                publish(topic, "stats.updated", LearningStatsSerializer(stats).data)
+                data = LearningStatsSerializer(stats).data
+                if self.today is not None:
+                    data = {**data, "today": self.today}
+                publish(topic, "stats.updated", data)
             for create_notification in self.notify:
                 create_notification()
             for course_id in sorted(self.learning_changed_courses, key=lambda c: c or 0):
@@ -115,7 +123,42 @@ def _record_active_day(*, stats: LearningStats, today: date) -> bool:
     else:
         stats.current_streak = 1
     stats.last_active_date = today
+    stats.longest_streak = max(stats.longest_streak, stats.current_streak)
     return True
+
+
+def _daily_activity_add(
+    *, user: User, day: date, seconds: int = 0, lessons_completed: int = 0
+) -> dict:
+    """Add to the user's activity of `day`; returns the day's totals `{date, seconds,
+    lessons_completed}`.
+
+    One INSERT ... ON CONFLICT DO UPDATE that adds to the stored figures (PostgreSQL and
+    SQLite alike): the row is created or incremented atomically, so racing writers never
+    lose an increment nor collide on the unique (user, day) constraint.
+    """
+    quote = connection.ops.quote_name
+    table = quote(DailyActivity._meta.db_table)
+    user_id, day_, seconds_, lessons_ = map(
+        quote, ("user_id", "day", "seconds", "lessons_completed")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({user_id}, {day_}, {seconds_}, {lessons_}) "
+            f"VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT ({user_id}, {day_}) DO UPDATE SET "
+            f"{seconds_} = {table}.{seconds_} + EXCLUDED.{seconds_}, "
+            f"{lessons_} = {table}.{lessons_} + EXCLUDED.{lessons_} "
+            f"RETURNING {seconds_}, {lessons_}",
+            [
+                user.pk,
+                DailyActivity._meta.get_field("day").get_db_prep_save(day, connection),
+                seconds,
+                lessons_completed,
+            ],
+        )
+        day_seconds, day_lessons = cursor.fetchone()
+    return {"date": day.isoformat(), "seconds": day_seconds, "lessons_completed": day_lessons}
 
 
 def _achievements_unlock(
@@ -223,9 +266,7 @@ def _settle_enrollment(
             lambda: notifications.notify_certificate_issued(user=user, certificate=certificate)
         )
     if course_completed or certificate is not None:
-        stats.courses_completed = Enrollment.objects.filter(
-            user=user, completed_at__isnull=False
-        ).count()
+        stats.courses_completed = courses_completed_count(user=user)
         stats.certificates_earned = Certificate.objects.filter(user=user).count()
         outcome.stats_changed = True
         outcome.learning_changed_courses.add(course_id)
@@ -260,9 +301,12 @@ def lesson_complete(
     outcome = _Outcome(user=user)
     now = timezone.now()
 
-    completion = LessonCompletion.objects.filter(user=user, lesson=lesson).first()
-    if completion is not None:
-        if score is not None and completion.score != score:
+    completion = _completion_insert(user=user, lesson=lesson, score=score, now=now)
+    if completion is None:
+        if score is None:
+            return enrollment, False
+        completion = LessonCompletion.objects.get(user=user, lesson=lesson)
+        if completion.score != score:
             completion.score = score
             completion.save(update_fields=["score"])
             stats.average_score = _average_score(user=user)
@@ -272,10 +316,11 @@ def lesson_complete(
             outcome.publish(stats)
         return enrollment, False
 
-    completion = LessonCompletion.objects.create(user=user, lesson=lesson, score=score)
     outcome.add("lesson.completed", LessonCompletionSerializer(completion).data)
     outcome.notify.append(lambda: notifications.notify_lesson_completed(user=user, lesson=lesson))
-    _record_active_day(stats=stats, today=timezone.localdate(now))
+    today = timezone.localdate(now)
+    _record_active_day(stats=stats, today=today)
+    outcome.today = _daily_activity_add(user=user, day=today, lessons_completed=1)
     if score is not None:
         stats.average_score = _average_score(user=user)
     _settle_enrollment(
@@ -292,6 +337,33 @@ def lesson_complete(
     outcome.learning_changed_courses.add(course_id)
     outcome.publish(stats)
     return enrollment, True
+
+
+def _completion_insert(
+    *, user: User, lesson: Lesson, score: int | None, now: datetime
+) -> LessonCompletion | None:
+    """Record the completion; None when the user had completed the lesson already.
+
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING: a new completion costs one query,
+    not a look-up and an insert.
+    """
+    quote = connection.ops.quote_name
+    table = quote(LessonCompletion._meta.db_table)
+    completed_at = LessonCompletion._meta.get_field("completed_at").get_db_prep_save(
+        now, connection
+    )
+    user_id, lesson_id = quote("user_id"), quote("lesson_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({user_id}, {lesson_id}, {quote('score')}, "
+            f"{quote('completed_at')}) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT ({user_id}, {lesson_id}) DO NOTHING RETURNING {quote('id')}",
+            [user.pk, lesson.pk, score, completed_at],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return LessonCompletion(pk=row[0], user=user, lesson=lesson, score=score, completed_at=now)
 
 
 def _average_score(*, user: User) -> float | None:
@@ -387,6 +459,50 @@ def course_progress_refresh_on_commit(*, course_id: int) -> None:
     transaction.on_commit(run, robust=True)
 
 
+@transaction.atomic
+def enrollment_progress_restore(*, enrollment: Enrollment) -> bool:
+    """Bring a just-created enrollment up to what the student already did in the course.
+
+    A student who left a course keeps their completions; enrolling again restores
+    their progress at once (a `progress.updated` event) and, when they hold the
+    course's certificate, the course as completed on the certificate's date, so
+    nothing is notified twice. Returns whether anything was restored: one query
+    when the student never completed a lesson of the course.
+
+    The enrollment is new in this transaction, so no other writer can hold it;
+    the stats lock is taken as in the cascade.
+    """
+    course_id = enrollment.course_id
+    user = enrollment.user
+    if not LessonCompletion.objects.filter(user=user, lesson__module__course_id=course_id).exists():
+        return False
+    stats = _stats_for_update(user=user)
+    outcome = _Outcome(user=user)
+    if enrollment.completed_at is None:
+        issued_at = (
+            Certificate.objects.filter(user=user, course_id=course_id)
+            .values_list("issued_at", flat=True)
+            .first()
+        )
+        if issued_at is not None:
+            enrollment.completed_at = issued_at
+            enrollment.save(update_fields=["completed_at"])
+    _settle_enrollment(
+        user=user,
+        enrollment=enrollment,
+        stats=stats,
+        outcome=outcome,
+        now=timezone.now(),
+        progress_event=True,
+    )
+    _achievements_unlock(user=user, stats=stats, outcome=outcome)
+    if outcome.stats_changed:
+        stats.save()
+    outcome.learning_changed_courses.add(course_id)
+    outcome.publish(stats)
+    return True
+
+
 # Activity time.
 
 
@@ -445,11 +561,13 @@ def lesson_activity_record(
     minutes_before = stats.total_time_spent
     stats.total_seconds_spent += credited
     stats.total_time_spent = stats.total_seconds_spent // 60
-    day_changed = credited > 0 and _record_active_day(stats=stats, today=timezone.localdate(now))
+    today = timezone.localdate(now)
+    day_changed = credited > 0 and _record_active_day(stats=stats, today=today)
     if day_changed:
         _achievements_unlock(user=user, stats=stats, outcome=outcome)
     if credited:
         stats.save()
+        outcome.today = _daily_activity_add(user=user, day=today, seconds=credited)
         outcome.learning_changed_courses.add(course_id)
     outcome.stats_changed = day_changed or stats.total_time_spent != minutes_before
     outcome.publish(stats)

@@ -4,6 +4,7 @@ from progress import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("progress/", views.my_progress, name="my-progress"),
     path("courses/<int:course_id>/", views.course_detail, name="course-detail"),
     path("lessons/<int:lesson_id>/", views.lesson_detail, name="lesson-detail"),
     path("lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson-complete"),

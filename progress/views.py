@@ -1,5 +1,7 @@
-"""The learner's pages: the dashboard, a course with my progress in it, a lesson, and the
-forms that complete lessons; the public certificate check."""
+"""The learner's pages: the dashboard, "My progress", a course with my progress in it, a
+lesson, and the forms that complete lessons; the public certificate check."""
+
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +14,79 @@ from lms.catalog import selectors as catalog
 from lms.catalog.models import Lesson
 from lms.catalog.permissions import course_access, course_is_visible, course_member_or_error
 from progress import selectors, services
+from progress.models import Achievement
+
+# The activity chart: a calendar heat map, one column per week (Monday first), one cell per
+# day. Sizes are SVG user units; the stylesheet scales the whole picture.
+CELL, GAP = 12, 3
+STEP = CELL + GAP
+CHART_LEFT, CHART_TOP = 30, 18  # room for weekday and month labels
+# Minutes from which a day gets the next shade (a day with any activity is at least 1).
+ACTIVITY_LEVELS = (15, 30, 60)
+WEEKDAY_LABELS = {0: "Mon", 2: "Wed", 4: "Fri"}
+
+
+def activity_level(*, seconds: int, lessons_completed: int) -> int:
+    """0 for a day without activity, else 1-4 by minutes (ACTIVITY_LEVELS)."""
+    if not seconds and not lessons_completed:
+        return 0
+    minutes = seconds // 60
+    return 1 + sum(minutes >= threshold for threshold in ACTIVITY_LEVELS)
+
+
+def activity_chart(activity: list[dict]) -> dict:
+    """The heat map's geometry and figures: cells, week columns, month labels, totals."""
+    first: date = activity[0]["date"]
+    offset = first.weekday()
+    cells, weeks = [], []
+    for index, day in enumerate(activity):
+        column, row = divmod(offset + index, 7)
+        if column == len(weeks):
+            weeks.append({"start": day["date"], "seconds": 0, "lessons_completed": 0})
+        week = weeks[column]
+        week["seconds"] += day["seconds"]
+        week["lessons_completed"] += day["lessons_completed"]
+        cells.append(
+            {
+                **day,
+                "minutes": day["seconds"] // 60,
+                "week": column,
+                "x": CHART_LEFT + column * STEP,
+                "y": CHART_TOP + row * STEP,
+                "level": activity_level(
+                    seconds=day["seconds"], lessons_completed=day["lessons_completed"]
+                ),
+            }
+        )
+    for week in weeks:
+        week["minutes"] = week["seconds"] // 60
+    months = [
+        {"x": CHART_LEFT + column * STEP, "label": week["start"].strftime("%b")}
+        for column, week in enumerate(weeks)
+        if column == 0 or week["start"].day <= 7  # the week holding a month's first Monday
+    ]
+    if len(months) > 1 and months[1]["x"] - months[0]["x"] < 3 * STEP:
+        months.pop(0)  # a partial first month would overlap the next label
+    seconds = sum(day["seconds"] for day in activity)
+    return {
+        "cells": cells,
+        "weeks": weeks,
+        "months": months,
+        "weekdays": [
+            {"y": CHART_TOP + row * STEP + CELL - 2, "label": label}
+            for row, label in WEEKDAY_LABELS.items()
+        ],
+        "width": CHART_LEFT + len(weeks) * STEP,
+        "height": CHART_TOP + 7 * STEP,
+        "cell": CELL,
+        "levels": ",".join(map(str, ACTIVITY_LEVELS)),
+        "days": len(activity),
+        "minutes": seconds // 60,
+        "active_days": sum(1 for cell in cells if cell["level"]),
+        "lessons_completed": sum(day["lessons_completed"] for day in activity),
+        "first": first,
+        "last": activity[-1]["date"],
+    }
 
 
 def _enroll_first(request, course, message: str):
@@ -38,6 +113,31 @@ def dashboard(request):
     )
     return render(
         request, "progress/dashboard.html", {"enrollments": enrollments, "courses_taught": taught}
+    )
+
+
+@login_required
+@require_GET
+def my_progress(request):
+    """My learning at a glance: time, streaks, scores, courses, certificates, achievements,
+    and the activity of the last twelve weeks."""
+    progress = selectors.my_progress(user=request.user)
+    stats = progress["stats"]
+    held = {achievement.kind for achievement in progress["achievements"]}
+    return render(
+        request,
+        "progress/my_progress.html",
+        {
+            **progress,
+            "current_streak": selectors.streak_current(stats=stats),
+            "chart": activity_chart(progress["activity"]),
+            "locked_achievements": [
+                {"kind": kind, "title": title}
+                for kind, title in Achievement.Kind.choices
+                if kind not in held
+            ],
+            "nav_section": "progress",
+        },
     )
 
 

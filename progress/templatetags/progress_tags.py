@@ -35,3 +35,11 @@ def my_achievements(context, limit: int = 12) -> dict:
         "achievements": list(achievement_list(user=user)[:limit]),
         "certificates": list(certificate_list(user=user)[:limit]),
     }
+
+
+@register.filter
+def hours_minutes(minutes) -> str:
+    """Whole minutes as "2 h 5 min", "45 min" (static/js/my-progress.js writes the same)."""
+    minutes = int(minutes or 0)
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if hours else f"{rest} min"
