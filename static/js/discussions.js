@@ -239,6 +239,15 @@
       renderTyping();
     }
 
+    // A link to a message older than this page (a notification's) opens the page that ends with it.
+    var wanted = /^#message-(\d+)$/.exec(window.location.hash);
+    var oldest = list.querySelector("[data-message-id]");
+    if (wanted && !document.getElementById("message-" + wanted[1]) && oldest &&
+        Number(wanted[1]) < Number(oldest.dataset.messageId)) {
+      window.location.replace("?before=" + (Number(wanted[1]) + 1) + "#message-" + wanted[1]);
+      return;
+    }
+
     ui.localizeTimes(list);
     renderOnline();
     sub = window.LMSRealtime.subscribe(

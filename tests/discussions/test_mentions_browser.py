@@ -15,7 +15,7 @@ from tests.notifications.test_links_browser import (  # noqa: F401  (_no_sockets
     open_page,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@
 No server runs: the browser gets the page Django renders, the static files from
 disk and the API through Django's test client; the realtime client is replaced
 by a stub that hands the test each page module's handlers, so an event can be
-given to the page as the websocket would.
+given to the page as the websocket would. The browser's requests are answered on
+another database connection than the test's (Playwright's greenlet), so the data
+is committed (transaction=True) and flushed after each test.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from tests.notifications.factories import NotificationFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ORIGIN = "http://testserver"
 STATIC_ROOT = Path(settings.BASE_DIR) / "static"
@@ -76,6 +79,7 @@ def open_page(browser, user, path):
                 content_type=request.headers.get("content-type", ""),
                 headers={**headers, "X-CSRFToken": request.headers.get("x-csrftoken", "")},
             )
+        connections.close_all()  # this greenlet's own connection: none left open after
         route.fulfill(
             status=response.status_code,
             body=response.content,
