@@ -21,7 +21,7 @@ from lms.catalog.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
-from lms.catalog.services import enrollment_create
+from lms.catalog.services import enrollment_create, enrollment_leave
 from lms.catalog.signin import SIGNIN_LOCKED, signin_retry_after
 from lms.platform.schema import api_errors
 
@@ -126,20 +126,36 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(CourseDetailSerializer(course).data)
 
     @extend_schema(
+        methods=["POST"],
         request=None,
         responses={
             201: EnrollmentSerializer,
             200: OpenApiResponse(EnrollmentSerializer, description="Already enrolled."),
             **api_errors(401, 404, 429),
         },
+        description="Enroll the signed-in user; 201 when new, 200 when already enrolled. "
+        "A student who had left the course gets their progress back.",
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Left the course."),
+            **api_errors(401, 404, 429),
+        },
+        description="Leave the course (unenroll the signed-in user). The course's live "
+        "topics leave every socket of the user at once and its leaderboard drops them; "
+        "completions, certificates and stats stay, so enrolling again restores the "
+        "progress. 404 when not enrolled or no such course.",
     )
     @action(
         detail=True,
-        methods=["post"],
+        methods=["post", "delete"],
         throttle_classes=[ScopedRateThrottle],
     )
     def enroll(self, request, pk=None):
-        """Enroll the signed-in user; 201 when new, 200 when already enrolled."""
+        if request.method == "DELETE":
+            return self._leave(request, pk)
         course = selectors.course_find(course_id=self._course_id(pk))
         if course is None:
             raise Http404
@@ -148,6 +164,10 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             EnrollmentSerializer(enrollment).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+    def _leave(self, request, pk) -> Response:
+        enrollment_leave(user=request.user, course_id=self._course_id(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @staticmethod
     def _course_id(pk) -> int:

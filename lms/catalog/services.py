@@ -46,3 +46,16 @@ def enrollment_delete(*, enrollment: Enrollment) -> None:
     Completions, the certificate and stats stay: they record what was learnt.
     """
     enrollment.delete()  # lms.catalog.receivers revokes the course's topics
+
+
+@transaction.atomic
+def enrollment_leave(*, user: User, course_id: int) -> None:
+    """The user leaves a course (enrollment_delete): Http404 when they are not enrolled.
+
+    Looked up by the enrollment, not the course: a course unpublished since the
+    student enrolled can still be left.
+    """
+    enrollment = Enrollment.objects.filter(user=user, course_id=course_id).first()
+    if enrollment is None:
+        raise Http404("You are not enrolled in this course.")
+    enrollment_delete(enrollment=enrollment)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("courses/", views.catalog, name="catalog"),
     path("courses/<int:course_id>/enroll/", views.course_enroll, name="course-enroll"),
+    path("courses/<int:course_id>/leave/", views.course_leave, name="course-leave"),
 ]

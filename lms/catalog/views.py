@@ -1,4 +1,4 @@
-"""Pages of users and the catalog: sign-in, sign-up, the catalog, enrolling."""
+"""Pages of users and the catalog: sign-in, sign-up, the catalog, enrolling and leaving."""
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lms.catalog import selectors, services
 from lms.catalog.forms import SignupForm
+from lms.catalog.permissions import course_is_visible
 from lms.catalog.signin import SIGNIN_LOCKED, signin_retry_after
 from lms.platform import metrics
 
@@ -90,3 +91,27 @@ def course_enroll(request, course_id: int):
     else:
         messages.info(request, f"You are already enrolled in {course.title}.")
     return redirect(course)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_leave(request, course_id: int):
+    """Leave a course, after a confirmation: the course page's "Leave this course" button
+    posts here without `confirm` and gets this page; its form posts `confirm=yes`."""
+    course = selectors.course_find(course_id=course_id)
+    if course is None or not course_is_visible(user=request.user, course=course):
+        raise Http404("No such course.")
+    enrollment = selectors.enrollment_for(user=request.user, course=course)
+    if enrollment is None:
+        messages.info(request, f"You are not enrolled in {course.title}.")
+        return redirect(course)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        services.enrollment_leave(user=request.user, course_id=course.pk)
+        messages.success(
+            request,
+            f"You left {course.title}. Your completed lessons are kept: "
+            "enroll again to pick up where you left off.",
+        )
+        # An unpublished course is no longer visible to someone who left it.
+        return redirect(course if course.is_published else "dashboard")
+    return render(request, "lms/course_leave.html", {"course": course, "enrollment": enrollment})
