@@ -64,14 +64,14 @@ def site_url(path: str) -> str:
 
 def unsubscribe_token(*, user_id: int, kind: str) -> str:
     """A signed token that turns one kind's emails (or the digest) off for one user."""
-    return signing.dumps([user_id, kind], salt=UNSUBSCRIBE_SALT)
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object([user_id, kind])
 
 
 def unsubscribe_token_read(token: str) -> tuple[int, str] | None:
     """(user id, kind) of a valid token; None when it is tampered with or malformed."""
     try:
-        value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
+        value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
         return None
     if (
         not isinstance(value, list)
@@ -106,7 +106,7 @@ def _render(template: str, context: dict, *, kind: str = "") -> tuple[str, str]:
     names = [f"notifications/email/{template}"]
     if kind:
         names.insert(0, f"notifications/email/{kind}_{template}")
-    text = render_to_string([f"{name}.txt" for name in names], context)
+    text = render_to_string([f"{name}.txt" for name in names], context).strip() + "\n"
     html = render_to_string([f"{name}.html" for name in names], context)
     return text, html
 
