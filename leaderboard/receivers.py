@@ -11,8 +11,11 @@ from leaderboard.topics import board_topic
 from lms.catalog.models import Enrollment
 from progress.signals import learning_changed
 
-# Fields of a user that decide whether they appear on leaderboards.
-ELIGIBILITY_FIELDS = frozenset({"is_active", "role", "is_staff"})
+# Fields of a user that decide whether they appear on leaderboards, and how they are shown.
+ELIGIBILITY_FIELDS = frozenset({"is_active", "role", "is_staff", "deleted_at"})
+DISPLAY_FIELDS = frozenset(
+    {"leaderboard_anonymous", "first_name", "last_name", "username", "avatar"}
+)
 
 
 @receiver(learning_changed, dispatch_uid="leaderboard_learning_changed")
@@ -36,8 +39,8 @@ def enrollment_deleted_drop(sender, instance: Enrollment, **kwargs):
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="leaderboard_user_saved")
 def user_saved_sync(sender, instance, created: bool, update_fields=None, **kwargs):
-    if update_fields is not None and not ELIGIBILITY_FIELDS & set(update_fields):
-        return  # a login, a renamed user: eligibility did not change
+    if update_fields is not None and not (ELIGIBILITY_FIELDS | DISPLAY_FIELDS) & set(update_fields):
+        return  # a login: nothing a board shows changed
     services.leaderboard_user_sync(user=instance)
 
 

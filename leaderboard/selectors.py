@@ -16,7 +16,7 @@ from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from leaderboard.models import LeaderboardScore
-from lms.catalog.models import Course, Enrollment, Lesson, Module, User
+from lms.catalog.models import ANONYMOUS_LEARNER_NAME, Course, Enrollment, Lesson, Module, User
 from progress.models import Certificate, LearningStats, LessonActivity
 
 # The points formula, in SQL, computed in tenths so that live maintenance and the bulk
@@ -26,8 +26,9 @@ from progress.models import Certificate, LearningStats, LessonActivity
 #     per course  100 if the enrollment is completed + 50 if the user holds the course's
 #                 certificate + 0.1 per whole minute of LessonActivity in its lessons
 #
-# Only active students (is_active, role "student", not staff) are eligible. The SELECTs
-# below compute rows: the services upsert them, `_unstored_rank` reads one not stored yet.
+# Only active students (is_active, role "student", not staff, account not deleted) are
+# eligible. The SELECTs below compute rows: the services upsert them, `_unstored_rank` reads
+# one not stored yet.
 
 COLUMNS = (
     "user_id, course_id, points, courses_completed, certificates_earned, time_spent, updated_at"
@@ -49,9 +50,17 @@ def tables() -> dict[str, str]:
 
 
 def eligible(alias: str) -> str:
-    # The one SQL form of "may appear on a leaderboard"; User.is_student is the Python one.
+    # The one SQL form of "may appear on a leaderboard"; `is_ranked` is the Python one.
     student = User.Role.STUDENT.value
-    return f"{alias}.is_active AND {alias}.role = '{student}' AND NOT {alias}.is_staff"
+    return (
+        f"{alias}.is_active AND {alias}.role = '{student}' AND NOT {alias}.is_staff"
+        f" AND {alias}.deleted_at IS NULL"
+    )
+
+
+def is_ranked(user: User) -> bool:
+    """Whether the user may appear on leaderboards (the Python form of `eligible`)."""
+    return user.is_active and user.is_student and user.deleted_at is None
 
 
 def global_rows_select(*, one_user: bool) -> str:
@@ -121,6 +130,8 @@ ENTRY_FIELDS = (
     "user__first_name",
     "user__last_name",
     "user__avatar",
+    "user__leaderboard_anonymous",
+    "user__deleted_at",
 )
 
 
@@ -136,13 +147,18 @@ def board_scores(*, course: Course | int | None = None) -> QuerySet[LeaderboardS
 
 
 def leaderboard_entry(score: LeaderboardScore, *, rank: int) -> dict[str, Any]:
-    """The REST and event shape of one row of a board."""
+    """The REST and event shape of one row of a board.
+
+    A student who chose to be anonymous (and a deleted account, should one still have a
+    row) is shown as "Anonymous learner" without avatar, to everyone, themselves included.
+    """
     user = score.user
+    hidden = user.leaderboard_anonymous or user.deleted_at is not None
     return {
         "rank": rank,
         "user_id": user.pk,
-        "name": user.display_name,
-        "avatar": user.avatar,
+        "name": ANONYMOUS_LEARNER_NAME if hidden else user.display_name,
+        "avatar": "" if hidden else user.avatar,
         "points": float(score.points),
         "courses_completed": score.courses_completed,
         "certificates_earned": score.certificates_earned,
@@ -238,7 +254,7 @@ def leaderboard_board(
     me = next((entry for entry in entries if entry["user_id"] == user.pk), None)
     if me is None:
         me = leaderboard_rank(user=user, course=course)
-    if me is None and user.is_active and user.is_student:
+    if me is None and is_ranked(user):
         me = _unstored_rank(user=user, course_id=_course_id(course))
     return {"entries": entries, "me": me}
 

@@ -1,7 +1,7 @@
 """Every write of the leaderboard app: keeping LeaderboardScore equal to the formula
 (leaderboard/selectors.py).
 
-Only active students (is_active, role "student", not staff) have rows; the
+Only active students (is_active, role "student", not staff, not deleted) have rows; the
 global board holds every one of them, a course board every enrolled one.
 Each statement below is an INSERT ... SELECT ... ON CONFLICT DO UPDATE that
 only writes a row whose figures changed, so its row count says whether the
@@ -21,6 +21,7 @@ from leaderboard.selectors import (
     course_rows_select,
     eligible,
     global_rows_select,
+    is_ranked,
     tables,
 )
 from leaderboard.topics import board_topic
@@ -134,22 +135,24 @@ def leaderboard_unenrolled(*, user_id: int, course_id: int) -> list[str]:
 
 @transaction.atomic(savepoint=False)
 def leaderboard_user_sync(*, user: User) -> list[str]:
-    """Remove an ineligible user's rows (deactivated, no longer a student), restore them when
-    the user becomes eligible again. Returns the topics of the boards that changed."""
+    """Keep the boards in step with a saved user. Returns the topics of the boards told.
+
+    An ineligible user (deactivated, deleted, no longer a student) loses their rows; one
+    eligible again gets them back, recomputed. An eligible user who keeps their rows may
+    have changed how they are shown (name, avatar, anonymity): each of their boards is
+    told, and its coalesced send goes out only if its top entries changed.
+    """
     scores = LeaderboardScore.objects.filter(user_id=user.pk)
-    if not user.is_student or not user.is_active:
-        course_ids = list(scores.values_list("course_id", flat=True))
+    course_ids = list(scores.values_list("course_id", flat=True))
+    if not is_ranked(user):
         if not course_ids:
             return []
         scores.delete()
-        changed = [board_topic(course_id) for course_id in course_ids]
-    elif scores.filter(course__isnull=True).exists():
-        return []
-    else:
+    elif None not in course_ids:
         _upsert_global(user_id=user.pk)
         _upsert_courses(user_id=user.pk, course_id=None)
-        course_ids = scores.exclude(course=None).values_list("course_id", flat=True)
-        changed = [board_topic(course_id) for course_id in [None, *course_ids]]
+        course_ids = list(scores.values_list("course_id", flat=True))
+    changed = [board_topic(course_id) for course_id in course_ids]
     leaderboard_announce(changed)
     return changed
 
