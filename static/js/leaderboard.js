@@ -38,7 +38,8 @@
   let meTimer = null;
 
   function safeAvatar(url) {
-    return typeof url === "string" && /^https?:\/\//i.test(url) ? url : "";
+    // An http(s) image, or an uploaded one (a path of this site, /media/...).
+    return typeof url === "string" && /^(https?:\/\/|\/(?!\/))/i.test(url) ? url : "";
   }
 
   function cell(className, field) {

@@ -53,9 +53,10 @@
     });
   }
 
-  // A person's avatar (only http(s) images), else their initial: discussions/_avatar.html live.
+  // A person's avatar (an http(s) image, or an uploaded one: a path of this site such as
+  // /media/avatars/...), else their initial: discussions/_avatar.html live.
   function avatarNode(person) {
-    if (person && person.avatar && /^https?:\/\//i.test(person.avatar)) {
+    if (person && person.avatar && /^(https?:\/\/|\/(?!\/))/i.test(person.avatar)) {
       const img = el("img", "avatar");
       img.src = person.avatar;
       img.alt = "";
