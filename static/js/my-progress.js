@@ -113,8 +113,8 @@
     }
     const totals = {
       minutes: hoursMinutes(Math.floor(seconds / 60)),
-      active_days: String(activeDays),
-      lessons_completed: String(lessons),
+      active_days: plural(activeDays, "day"),
+      lessons_completed: plural(lessons, "lesson"),
     };
     Object.keys(totals).forEach(function (name) {
       const node = root.querySelector('[data-activity-total="' + name + '"]');
