@@ -132,3 +132,20 @@ def test_a_picture_uploaded_on_the_account_page_shows_live_to_a_classmate(site, 
     expect(alice.get_by_text("Your picture is removed.")).to_be_visible()
     expect(alice.get_by_text("You have no picture yet.")).to_be_visible()
     assert violations == []
+
+
+def test_the_account_pages_run_under_the_policy_without_a_violation(site, browser):
+    from tests.security.test_csp_browser import Watched
+
+    bob = Watched(browser, site)
+    try:
+        bob.visit("/password-reset/", live=False, ready="input[name=email]")
+        bob.visit("/password-reset/done/", live=False)
+        bob.visit("/reset/MQ/not-a-token/", live=False)
+        bob.visit("/reset/done/", live=False)
+        bob.sign_in("bob")
+        bob.visit("/account/", ready="img.avatar-large, .avatar-large")
+        bob.visit("/account/password/", ready="input[name=old_password]")
+        bob.visit("/account/delete/", ready="input[name=password]")
+    finally:
+        bob.close()
