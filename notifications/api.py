@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -107,7 +109,7 @@ class NotificationPreferencesView(APIView):
         rows = notification_preference_rows(user=request.user)
         return Response(
             NotificationPreferencesSerializer(
-                {"preferences": [row.__dict__ for row in rows], "channels": Channel.values}
+                {"preferences": [asdict(row) for row in rows], "channels": Channel.values}
             ).data
         )
 

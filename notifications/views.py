@@ -148,7 +148,7 @@ def _unsubscribe_subject(kind: str) -> str:
 # unsubscribe): the signed token is the only credential, and all it allows is
 # turning emails off.
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token: str):
     """GET: what the link stops, and a button; POST (the button or a mail client's
     one-click request): stop it. A tampered token is a 400 and changes nothing."""
