@@ -142,3 +142,11 @@ def test_a_token_of_a_user_who_no_longer_exists_is_refused():
     user.delete()
 
     assert Client().post(url).status_code == 400
+
+
+def test_a_link_checker_fetching_the_link_changes_nothing(user):
+    url = url_for(user, Kind.MENTION)
+
+    assert Client().head(url).status_code == 200
+    assert Client().get(url).status_code == 200
+    assert channel_of(user, Kind.MENTION) is None
