@@ -12,6 +12,7 @@ from progress.models import Certificate, LessonCompletion
 from progress.services import lesson_complete
 from tests.factories import CourseFactory, EnrollmentFactory
 from tests.progress.factories import lessons_of
+from tests.security.test_csp import assert_no_inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +192,7 @@ def test_the_confirmation_page_opens_by_link_too(client_for, student, course, en
     response = client_for(student).get(f"/courses/{course.pk}/leave/")
 
     assert response.status_code == 200
+    assert_no_inline_code("/courses/{id}/leave/", response)
     assert Enrollment.objects.filter(pk=enrollment.pk).exists()
 
 

@@ -20,6 +20,7 @@ from tests.progress.factories import (
     events_on,
     lessons_of,
 )
+from tests.security.test_csp import assert_no_inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -301,7 +302,7 @@ def test_my_progress_page_draws_84_days_accessibly(student_client, user):
     assert table is not None
     assert len(re.findall(r"<tr data-week=", table.group(0))) in (12, 13)
     assert '<td data-field="minutes">40</td>' in table.group(0)
-    assert " style=" not in html  # the Content-Security-Policy allows no inline style
+    assert_no_inline_code("/progress/", student_client.get("/progress/"))
 
 
 def test_my_progress_page_queries_stay_bounded(student_client, user, django_assert_max_num_queries):
