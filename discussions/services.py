@@ -4,7 +4,9 @@ Each service checks its permission with the one function of
 discussions.permissions, validates its input, and runs in one transaction;
 the realtime events of the rows it writes are published by their post-save
 receivers (receivers.py) inside that transaction and sent on commit; a read
-receipt, which no single row expresses, is published here.
+receipt, which no single row expresses, is published here. The notifications
+a message causes (replies, @mentions, a direct message to someone away) are
+created here too, through the notifications app's services.
 """
 
 from __future__ import annotations
