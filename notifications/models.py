@@ -70,6 +70,10 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
             models.Index(fields=["user", "is_read"], name="notification_user_unread"),
+            # A deleted message or thread takes the notifications about it along.
+            models.Index(
+                fields=["related_entity_type", "related_entity_id"], name="notification_about"
+            ),
         ]
 
     def __str__(self) -> str:
