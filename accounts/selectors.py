@@ -12,11 +12,12 @@ from django.utils import timezone
 from accounts.models import Avatar
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from lms.catalog.models import Enrollment, User
-from notifications.models import Notification, Subscription
+from notifications.models import Notification, OutboundEmail, Subscription
 from notifications.selectors import notification_channels
 from progress.models import (
     Achievement,
     Certificate,
+    DailyActivity,
     LearningStats,
     LessonActivity,
     LessonCompletion,
@@ -129,6 +130,14 @@ def account_export(*, user: User) -> dict[str, Any]:
         "lesson_activity": list(
             _rows(LessonActivity.objects.filter(user=user), "lesson", "seconds", "updated_at")
         ),
+        "daily_activity": list(
+            _rows(
+                DailyActivity.objects.filter(user=user),
+                "day",
+                "seconds",
+                "lessons_completed",
+            )
+        ),
         "achievements": [
             {**row, "title": achievement_titles.get(row["kind"], row["kind"])}
             for row in _rows(Achievement.objects.filter(user=user), "kind", "unlocked_at")
@@ -149,6 +158,17 @@ def account_export(*, user: User) -> dict[str, Any]:
             )
         ),
         "notification_preferences": notification_channels(user=user),
+        "emails": list(
+            _rows(
+                OutboundEmail.objects.filter(user=user),
+                "kind",
+                "to",
+                "subject",
+                "status",
+                "created_at",
+                "sent_at",
+            )
+        ),
         "subscriptions": list(
             _rows(
                 Subscription.objects.filter(user=user), "plan", "course", "expires_at", "created_at"

@@ -134,6 +134,21 @@ class ExportLessonActivitySerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class ExportDailyActivitySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    seconds = serializers.IntegerField()
+    lessons_completed = serializers.IntegerField()
+
+
+class ExportEmailSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    to = serializers.EmailField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
 class ExportAchievementSerializer(serializers.Serializer):
     kind = serializers.CharField()
     title = serializers.CharField()
@@ -196,11 +211,13 @@ class AccountExportSerializer(serializers.Serializer):
     certificates = ExportCertificateSerializer(many=True)
     stats = ExportStatsSerializer(allow_null=True, help_text="null before any learning.")
     lesson_activity = ExportLessonActivitySerializer(many=True)
+    daily_activity = ExportDailyActivitySerializer(many=True)
     achievements = ExportAchievementSerializer(many=True)
     notifications = ExportNotificationSerializer(many=True)
     notification_preferences = serializers.DictField(
         child=serializers.CharField(), help_text="The channel of each notification kind."
     )
+    emails = ExportEmailSerializer(many=True, help_text="Emails sent or queued to me.")
     subscriptions = ExportSubscriptionSerializer(many=True)
     threads_started = ExportThreadSerializer(many=True)
     thread_messages = ExportThreadMessageSerializer(many=True)

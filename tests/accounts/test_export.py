@@ -27,9 +27,11 @@ SECTIONS = {
     "certificates",
     "stats",
     "lesson_activity",
+    "daily_activity",
     "achievements",
     "notifications",
     "notification_preferences",
+    "emails",
     "subscriptions",
     "threads_started",
     "thread_messages",
@@ -89,6 +91,10 @@ def test_export_has_every_section_with_my_records(two_learners):
     assert data["stats"]["courses_completed"] == 1
     assert data["stats"]["average_score"] == 80
     assert data["lesson_activity"][0]["seconds"] == 300
+    assert sum(day["lessons_completed"] for day in data["daily_activity"]) == 4
+    assert ("certificate_issued", "ada@example.com") in {
+        (e["kind"], e["to"]) for e in data["emails"]
+    }
     assert {a["kind"] for a in data["achievements"]} >= {"first_lesson", "streak_7"}
     assert all(a["title"] for a in data["achievements"])
     assert "Ada's notification" in {n["title"] for n in data["notifications"]}
