@@ -183,7 +183,7 @@
           showRead(data.ids || []);
           break;
         case "achievement.unlocked":
-          if (!replayed) ui.toast("Achievement unlocked", data.title, { href: "/", text: "See your achievements" });
+          if (!replayed) ui.toast("Achievement unlocked", data.title, { href: "/progress/#achievements", text: "See your achievements" });
           break;
         case "certificate.issued":
           if (!replayed) ui.toast("Certificate issued", data.course_title, { href: data.verify_url, text: "View certificate" });
