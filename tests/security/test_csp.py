@@ -108,6 +108,12 @@ def student_pages(site: Site) -> list[str]:
         f"/courses/{site.course_id}/leaderboard/",
         "/notifications/",
         f"/certificates/{site.certificate_code}/",
+        "/progress/",
+        "/account/",
+        "/account/notifications/",
+        "/account/password/",
+        "/account/delete/",
+        f"/courses/{site.course_id}/leave/",
         "/api/docs/",
     ]
 
