@@ -19,6 +19,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 
 PROCESS_ID = uuid.uuid4().hex[:12]
 
@@ -287,11 +288,29 @@ def user_socket_count(user_id: int) -> int:
     return sum(1 for entry in list(entries.values()) if entry["ts"] >= since)
 
 
+def _polling_key(user_id: int) -> str:
+    return f"realtime:polling:{user_id}"
+
+
+async def note_polling(user_id: int) -> None:
+    """A client on the polling fallback is online: for as long as its poll may be held,
+    and the presence TTL after it, as a socket's heartbeat would."""
+    await cache.aset(
+        _polling_key(user_id),
+        1,
+        timeout=settings.REALTIME_POLL_MAX_WAIT + settings.REALTIME_PRESENCE_TTL,
+    )
+
+
 def user_is_online(user_id: int) -> bool:
-    """Whether `user_id` has an open socket now; False when that cannot be known (Redis down)."""
+    """Whether `user_id` has an open socket or polls now (on any server process).
+
+    False when that cannot be known (Redis down): better a notification too many
+    than a message missed.
+    """
     try:
-        return user_socket_count(user_id) > 0
-    except Exception:  # an unknown state: better a notification too many than a message missed
+        return user_socket_count(user_id) > 0 or bool(cache.get(_polling_key(user_id)))
+    except Exception:
         return False
 
 

@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 
 from lms.platform import metrics
 from lms.platform.client_address import client_ip_in
-from lms.realtime import replay
+from lms.realtime import presence, replay
 from lms.realtime.auth import SESSION, TOKEN, Credential, current_user
 from lms.realtime.db import WOKEN_POLLS, in_db_thread
 from lms.realtime.events import event_frame
@@ -197,6 +197,7 @@ async def poll(request: HttpRequest) -> JsonResponse:
     if failure is not None:
         return failure
     metrics.POLLS.inc()
+    await presence.note_polling(user.pk)
     result = await _read(topics, persistent)
     if result["events"] or result["reset"] or wait == 0:
         return JsonResponse(result)

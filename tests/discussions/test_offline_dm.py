@@ -1,8 +1,10 @@
 """A direct message to someone with no socket open leaves a notification leading to it."""
 
+import json
+
 import pytest
 from channels.db import database_sync_to_async
-from django.test import Client
+from django.test import AsyncClient, Client
 
 from discussions import services
 from discussions.models import DirectMessage
@@ -118,3 +120,22 @@ async def test_the_senders_own_socket_does_not_count(pair):
             sender=sender, recipient=recipient, content="hello"
         )
     assert len(await database_sync_to_async(dm_notifications)(recipient)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_recipient_on_the_polling_fallback_is_not_notified(pair):
+    sender, recipient = pair
+    client = AsyncClient()
+    await database_sync_to_async(client.force_login)(recipient)
+    response = await client.post(
+        "/api/realtime/poll/",
+        json.dumps({"topics": {f"user:{recipient.pk}": None}, "wait": 0}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert await database_sync_to_async(presence.user_is_online)(recipient.pk)
+
+    await database_sync_to_async(services.direct_message_send)(
+        sender=sender, recipient=recipient, content="Polling works too"
+    )
+    assert await database_sync_to_async(dm_notifications)(recipient) == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
@@ -133,8 +135,18 @@ def start_server(
 
 
 @pytest.fixture
-def daphne_servers(postgres, transactional_db, redis_url, tmp_path):
-    """A factory starting N Daphne processes; all are stopped after the test."""
+def daphne_servers(postgres, transactional_db, redis_url, tmp_path, settings):
+    """A factory starting N Daphne processes; all are stopped after the test.
+
+    The servers and the test share one namespace of their own, for the channel layer
+    and for the cache, as the processes of one deployment do: what a server notes in
+    the cache (a client polling, a rate limit) the test's writes see too.
+    """
+    namespace = f"rt-e2e-{uuid.uuid4().hex[:12]}"
+    settings.REALTIME_NAMESPACE = namespace
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = namespace
+    settings.CACHES = caches
     started: list[Server] = []
 
     def start(count: int = 1, app: str = "lms.asgi:application", **extra_env: str) -> list[Server]:
