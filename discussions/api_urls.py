@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import api
+from discussions import api, api_reading
 
 urlpatterns = [
     path("threads/", api.ThreadListView.as_view(), name="api-thread-list"),
@@ -19,6 +19,26 @@ urlpatterns = [
         "threads/<int:thread_id>/messages/<int:message_id>/",
         api.ThreadMessageDetailView.as_view(),
         name="api-thread-message-detail",
+    ),
+    path(
+        "threads/<int:thread_id>/read/",
+        api_reading.ThreadReadView.as_view(),
+        name="api-thread-read",
+    ),
+    path(
+        "threads/<int:thread_id>/follow/",
+        api_reading.ThreadFollowView.as_view(),
+        name="api-thread-follow",
+    ),
+    path(
+        "discussions/unread/",
+        api_reading.DiscussionsUnreadView.as_view(),
+        name="api-discussions-unread",
+    ),
+    path(
+        "messages/presence/",
+        api_reading.PartnerPresenceView.as_view(),
+        name="api-partner-presence",
     ),
     path("conversations/", api.ConversationListView.as_view(), name="api-conversation-list"),
     path("messages/", api.DirectMessagesView.as_view(), name="api-direct-messages"),

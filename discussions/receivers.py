@@ -9,7 +9,7 @@ deleted with it (and leave live pages through their own receiver).
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from discussions import services
+from discussions import reading, services
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from discussions.serializers import (
     DirectMessageSerializer,
@@ -32,6 +32,7 @@ def thread_saved(sender, instance: DiscussionThread, created: bool, raw=False, *
     if raw:
         return
     if created:
+        reading.thread_follow_ensure(user_id=instance.created_by_id, thread_id=instance.pk)
         publish(course_topic(instance.course_id), "thread.created", ThreadSerializer(instance).data)
         return
     update_fields = kwargs.get("update_fields")
@@ -54,6 +55,28 @@ def thread_message_created(sender, instance: ThreadMessage, created: bool, **kwa
             thread_topic(instance.thread_id),
             "thread.message",
             ThreadMessageSerializer(instance).data,
+        )
+
+
+@receiver(post_save, sender=ThreadMessage, dispatch_uid="discussions.thread_message_reading")
+def thread_message_reading(sender, instance: ThreadMessage, created: bool, raw=False, **kwargs):
+    """Posting follows the thread; the course's lists and badges hear of the activity
+    (ids only, no content: nothing there to redact) while the thread is active."""
+    if raw or not created:
+        return
+    reading.thread_follow_ensure(user_id=instance.sender_id, thread_id=instance.thread_id)
+    thread = instance.thread
+    if thread.is_active:
+        publish(
+            course_topic(thread.course_id),
+            "thread.activity",
+            {
+                "thread": thread.pk,
+                "course": thread.course_id,
+                "message": instance.pk,
+                "sender": instance.sender_id,
+                "created_at": instance.created_at,
+            },
         )
 
 

@@ -60,6 +60,24 @@ class ThreadSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ThreadReadingSerializer(ThreadSerializer):
+    """A thread in my list: with what is new for me in it and whether I follow it."""
+
+    unread_count = serializers.IntegerField(
+        read_only=True, default=0, help_text="Messages others posted since I last read it."
+    )
+    first_unread_id = serializers.IntegerField(
+        read_only=True, allow_null=True, default=None, help_text="Open the thread here."
+    )
+    is_following = serializers.BooleanField(
+        read_only=True, default=False, help_text="Whether replies notify me."
+    )
+
+    class Meta(ThreadSerializer.Meta):
+        fields = [*ThreadSerializer.Meta.fields, "unread_count", "first_unread_id", "is_following"]
+        read_only_fields = fields
+
+
 class ThreadCreateSerializer(serializers.Serializer):
     course = serializers.IntegerField()
     title = TextInputField()

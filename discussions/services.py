@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from discussions import permissions
@@ -25,6 +25,7 @@ from discussions.models import (
     TITLE_MAX_LENGTH,
     DirectMessage,
     DiscussionThread,
+    ThreadFollow,
     ThreadMessage,
 )
 from discussions.ratelimit import message_rate_check
@@ -137,9 +138,9 @@ def _quoted(title: str, limit: int = 80) -> str:
 def thread_message_post(*, thread: DiscussionThread, sender: User, content: str) -> ThreadMessage:
     """Post in a thread; counts toward the sender's message rate limit.
 
-    The readers it @mentions get a `mention` notification; the thread's creator
-    and everyone who posted in it before get a `thread_reply` one (a mentioned
-    user only the mention). The message's event and every notification's are
+    The readers it @mentions get a `mention` notification; the thread's
+    followers who may still read it get a `thread_reply` one (a mentioned user
+    only the mention). The message's event and every notification's are
     stored together (one batch), so a post costs the same queries however many
     people take part.
     """
@@ -164,16 +165,10 @@ def _notify_thread_message(
     *, message: ThreadMessage, thread: DiscussionThread, sender: User
 ) -> None:
     mentioned = {user.pk for user in message.mentioned} - {sender.pk}
+    # Followers who may still read the thread (starting a thread and posting follow it).
     replied_to = set(
         permissions.thread_readers(thread)
-        .filter(
-            Q(pk=thread.created_by_id)
-            | Exists(
-                ThreadMessage.objects.filter(
-                    thread_id=thread.pk, sender_id=OuterRef("pk"), pk__lt=message.pk
-                )
-            )
-        )
+        .filter(Exists(ThreadFollow.objects.filter(thread_id=thread.pk, user_id=OuterRef("pk"))))
         .exclude(pk=sender.pk)
         .values_list("pk", flat=True)
     )

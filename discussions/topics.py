@@ -1,4 +1,5 @@
-"""The realtime topic of the discussions app: `thread:{id}`, with presence and typing."""
+"""The realtime topics of the discussions app, with presence and typing: `thread:{id}`, and
+`conversation:{low id}-{high id}` for the two people of a conversation."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 from discussions import permissions, selectors
 from discussions.serializers import ThreadSerializer
 from lms.catalog.models import User
-from lms.realtime.registry import ID, Grant, Topic, register
+from lms.realtime.presence import user_is_online
+from lms.realtime.registry import ID, Grant, Role, Topic, register
 
 
 def thread_topic(thread_id: int) -> str:
@@ -39,6 +41,41 @@ register(
         authorize=thread_authorize,
         join_data=thread_join_data,
         persistent=True,
+        presence=True,
+    )
+)
+
+
+def conversation_topic(user_id: int, other_id: int) -> str:
+    """The topic of the conversation between two users: lower id first."""
+    low, high = sorted((user_id, other_id))
+    return f"conversation:{low}-{high}"
+
+
+def conversation_authorize(user: User, *, low: int, high: int) -> Grant | None:
+    """The two people of the conversation, while one may message the other (as sending does)."""
+    if user.pk not in (low, high):
+        return None
+    partner = User.objects.filter(pk=high if user.pk == low else low).first()
+    if partner is None or not permissions.dm_can_message(user, partner):
+        return None
+    return Grant(role=Role.MEMBER)
+
+
+def conversation_join_data(user: User, *, low: int, high: int) -> dict[str, Any]:
+    """The partner, and whether they have the site open (presence here shows who is on the page)."""
+    partner_id = high if user.pk == low else low
+    return {"partner": partner_id, "partner_online": user_is_online(partner_id)}
+
+
+register(
+    Topic(
+        name="conversation",
+        pattern=rf"conversation:(?P<low>{ID})-(?P<high>{ID})",
+        canonical=lambda low, high: low < high,
+        authorize=conversation_authorize,
+        join_data=conversation_join_data,
+        persistent=False,
         presence=True,
     )
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import views
+from discussions import views, views_reading
 
 urlpatterns = [
     path(
@@ -15,6 +15,17 @@ urlpatterns = [
         views.thread_message_delete,
         name="thread-message-delete",
     ),
+    path(
+        "threads/<int:thread_id>/follow/",
+        views_reading.thread_follow_toggle,
+        name="thread-follow",
+    ),
+    path(
+        "threads/<int:thread_id>/read.gif",
+        views_reading.thread_read_beacon,
+        name="thread-read-beacon",
+    ),
+    path("discussions/unread/", views_reading.discussions_unread_page, name="discussions-unread"),
     path("messages/", views.inbox, name="messages-inbox"),
     path("messages/<int:user_id>/", views.conversation, name="conversation"),
 ]

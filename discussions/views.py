@@ -15,12 +15,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from discussions import permissions, selectors, services
+from discussions import permissions, reading, selectors, services
 from discussions.forms import MessageForm, RenameForm, ThreadForm
 from discussions.mentions import attach_mentions
 from discussions.models import DiscussionThread, ThreadMessage
 from discussions.serializers import user_brief
 from discussions.topics import thread_topic
+from discussions.views_reading import thread_reading_context
 from lms.catalog.models import Course, User
 from lms.catalog.permissions import course_member_or_error
 from lms.catalog.topics import course_topic
@@ -115,8 +116,11 @@ def course_discussions(request: HttpRequest, course_id: int) -> HttpResponse:
                 return redirect(_thread_url(thread))
         status = 400
     since = replay.last_id(course_topic(course.pk))  # before the list: see _thread_context
-    threads = selectors.threads_with_activity(
-        selectors.threads_list(user=request.user, course_id=course.pk)
+    threads = reading.threads_with_reading(
+        selectors.threads_with_activity(
+            selectors.threads_list(user=request.user, course_id=course.pk)
+        ),
+        user=request.user,
     )
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -161,6 +165,9 @@ def _thread_context(request: HttpRequest, thread: DiscussionThread, grant) -> di
         "form": MessageForm(),
         "rename_form": RenameForm(initial={"title": thread.title}),
         "me": user_brief(request.user),
+        **thread_reading_context(
+            user=request.user, thread=thread, shown_ids=[m.pk for m in history.items]
+        ),
     }
 
 

@@ -51,6 +51,9 @@ class Topic:
     join_data: Callable[..., dict[str, Any]] | None = None
     persistent: bool = True  # ordered ids, stored for replay
     presence: bool = False  # track/untrack/typing allowed
+    # More than the pattern can say of a canonical name (`conversation:3-9`, lower id first):
+    # called with the parameters; a name it refuses is unknown.
+    canonical: Callable[..., bool] | None = None
     regex: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -74,6 +77,8 @@ def resolve(name: str) -> tuple[Topic, dict[str, Any]] | None:
         match = topic.regex.fullmatch(name)
         if match:
             params = {k: int(v) if v.isdigit() else v for k, v in match.groupdict().items()}
+            if topic.canonical is not None and not topic.canonical(**params):
+                return None
             return topic, params
     return None
 

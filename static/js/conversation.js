@@ -1,6 +1,8 @@
 /* A conversation of direct messages (#conversation): new messages show without a reload,
  * what the other person sent is marked read while the page is visible, and "Seen" shows
- * under my last message once they read it. The post form: chat.js.
+ * under my last message once they read it. The other person's online dot and "… is
+ * typing" come from the topic `conversation:{low id}-{high id}` (presence.js). The post
+ * form: chat.js.
  * Everything users wrote is inserted with textContent, never as HTML.
  */
 (function () {
@@ -99,6 +101,7 @@
     if (frame.event === "dm.created") {
       const ours = (dm.sender === partnerId && dm.recipient === me) || (dm.sender === me && dm.recipient === partnerId);
       if (!ours) return;
+      typing.stop(dm.sender);
       appendDm(dm);
       markRead();
     } else if (frame.event === "dm.read" && dm.with === partnerId) {
@@ -109,12 +112,69 @@
     }
   }
 
+  /* Online and typing */
+
+  const PRESENCE_RECHECK_MS = 30000; // "online elsewhere on the site" is read again this often
+  const dot = document.getElementById("partner-online");
+  const roster = window.LMSPresence.roster();
+  const typing = window.LMSPresence.typing(document.getElementById("typing-line"), me);
+  let onlineElsewhere = false;
+  let presenceSub = null;
+
+  function renderDot() {
+    if (!dot) return;
+    const online = onlineElsewhere || roster.has(partnerId);
+    const label = online ? partnerName + " is online" : partnerName + " is offline";
+    dot.dataset.online = online ? "true" : "false";
+    dot.title = online ? "Online" : "Offline";
+    dot.replaceChildren(el("span", "visually-hidden", label));
+  }
+
+  function recheckOnline() {
+    if (document.visibilityState !== "visible") return;
+    ui.api("GET", "/api/messages/presence/?with=" + partnerId).then(function (result) {
+      if (result.status !== 200) return;
+      onlineElsewhere = !!result.body.online;
+      renderDot();
+    });
+  }
+
+  function onPresence(frame) {
+    roster.apply(frame);
+    if (Object.prototype.hasOwnProperty.call(frame.leaves || {}, String(partnerId))) {
+      typing.stop(partnerId);
+      recheckOnline(); // left this page: maybe still on the site
+    }
+    renderDot();
+  }
+
+  const topic = "conversation:" + Math.min(me, partnerId) + "-" + Math.max(me, partnerId);
+  presenceSub = window.LMSRealtime.subscribe(topic, {
+    joined: function (data) {
+      onlineElsewhere = !!(data && data.partner_online);
+      renderDot();
+    },
+    presence: onPresence,
+    typing: typing.heard,
+    revoked: function () {
+      roster.clear();
+      typing.clear();
+      onlineElsewhere = false;
+      renderDot();
+    },
+  });
+  presenceSub.track({ status: "active" });
+  setInterval(recheckOnline, PRESENCE_RECHECK_MS);
+  document.addEventListener("visibilitychange", recheckOnline);
+
   if (form && form.querySelector("textarea")) {
-    window.LMSChat.postForm(form, {
+    let typingSender = null;
+    const chat = window.LMSChat.postForm(form, {
       send: function (content) {
         return ui.api("POST", "/api/messages/", { recipient: partnerId, content: content });
       },
       posted: function (dm) {
+        if (typingSender) typingSender.reset();
         if (!isLatest) {
           window.location.href = "/messages/" + partnerId + "/#dm-" + dm.id;
           return;
@@ -122,6 +182,7 @@
         appendDm(dm);
       },
     });
+    typingSender = window.LMSPresence.typingSender(chat.textarea, function () { return presenceSub; });
   }
   document.addEventListener("visibilitychange", markRead);
   ui.localizeTimes(list);

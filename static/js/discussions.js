@@ -2,7 +2,7 @@
  *
  * Thread page (#thread): subscribes to `thread:{id}`; new messages appear without a
  * reload, deleted ones go away, who is online is listed (presence) and "Bob is typing…"
- * shows for about 4 s after Bob's last keystroke. The post form: chat.js; @mentions in
+ * shows for about 4 s after Bob's last keystroke (presence.js), with "N online". The post form: chat.js; @mentions in
  * messages and their suggestions in the form: mentions.js.
  * Course discussion list (#course-discussions): subscribes to `course:{id}` and shows
  * new threads live.
@@ -10,9 +10,6 @@
  */
 (function () {
   "use strict";
-
-  var TYPING_SHOWN_MS = 4000; // how long "… is typing" stays after the last typing frame
-  var TYPING_SEND_EVERY_MS = 2000; // at most one typing frame per this interval
 
   var ui = window.LMSUi;
   var el = ui.el;
@@ -33,9 +30,9 @@
     var onlineList = document.getElementById("online-list");
     var form = document.getElementById("post-form");
     var messagesUrl = "/api/threads/" + threadId + "/messages/";
-    var online = {}; // user id (string) -> {id, name, avatar}
-    var typers = {}; // user id (string) -> {name, until}
-    var typingTimer = null;
+    var onlineCount = document.getElementById("online-count");
+    var roster = window.LMSPresence.roster();
+    var typing = window.LMSPresence.typing(typingLine, me);
     var sub = null;
 
     function nearBottom() {
@@ -105,7 +102,11 @@
     /* Who is online */
 
     function renderOnline() {
-      var people = Object.keys(online).map(function (key) { return online[key]; });
+      var people = roster.people();
+      if (onlineCount) {
+        onlineCount.textContent = roster.count() + " online";
+        onlineCount.hidden = roster.count() === 0;
+      }
       people.sort(function (a, b) { return String(a.name).localeCompare(String(b.name)); });
       onlineList.replaceChildren();
       people.forEach(function (person) {
@@ -119,44 +120,8 @@
     }
 
     function onPresence(frame) {
-      if (frame.state) {
-        online = {};
-        Object.keys(frame.state).forEach(function (key) { online[key] = frame.state[key]; });
-      } else {
-        Object.keys(frame.leaves || {}).forEach(function (key) { delete online[key]; });
-        Object.keys(frame.joins || {}).forEach(function (key) { online[key] = frame.joins[key]; });
-      }
+      roster.apply(frame);
       renderOnline();
-    }
-
-    /* Who is typing */
-
-    function renderTyping() {
-      var now = Date.now();
-      var names = [];
-      var next = Infinity;
-      Object.keys(typers).forEach(function (key) {
-        if (typers[key].until <= now) {
-          delete typers[key];
-        } else {
-          names.push(typers[key].name);
-          next = Math.min(next, typers[key].until);
-        }
-      });
-      names.sort();
-      var text = "";
-      if (names.length === 1) text = names[0] + " is typing…";
-      else if (names.length === 2) text = names[0] + " and " + names[1] + " are typing…";
-      else if (names.length > 2) text = "Several people are typing…";
-      typingLine.textContent = text;
-      clearTimeout(typingTimer);
-      if (next !== Infinity) typingTimer = setTimeout(renderTyping, next - now + 20);
-    }
-
-    function onTyping(frame) {
-      if (!frame.user || Number(frame.user.id) === me) return;
-      typers[String(frame.user.id)] = { name: frame.user.name, until: Date.now() + TYPING_SHOWN_MS };
-      renderTyping();
     }
 
     /* Thread changes */
@@ -174,8 +139,7 @@
     function onEvent(frame) {
       var data = frame.data || {};
       if (frame.event === "thread.message") {
-        delete typers[String(data.sender && data.sender.id)];
-        renderTyping();
+        typing.stop(data.sender && data.sender.id);
         appendMessage(data);
       } else if (frame.event === "thread.updated") {
         applyThread(data);
@@ -190,13 +154,13 @@
 
     var chat = { showError: function () {} };
     if (form && form.querySelector("textarea")) {
-      var lastTypingSent = 0;
+      var typingSender = null;
       chat = window.LMSChat.postForm(form, {
         send: function (content) {
           return api("POST", messagesUrl, { content: content });
         },
         posted: function (message) {
-          lastTypingSent = 0;
+          if (typingSender) typingSender.reset();
           if (!isLatest) {
             window.location.href = "/threads/" + threadId + "/#message-" + message.id;
             return;
@@ -205,13 +169,7 @@
         },
       });
       if (window.LMSMentions) window.LMSMentions.autocomplete(chat.textarea, root.dataset.membersUrl);
-      chat.textarea.addEventListener("input", function () {
-        var now = Date.now();
-        if (sub && chat.textarea.value.trim() && now - lastTypingSent >= TYPING_SEND_EVERY_MS) {
-          lastTypingSent = now;
-          sub.typing();
-        }
-      });
+      typingSender = window.LMSPresence.typingSender(chat.textarea, function () { return sub; });
     }
 
     list.addEventListener("submit", function (event) {
@@ -233,10 +191,9 @@
       // The thread was closed to students, or this user left the course.
       if (form) form.hidden = true;
       document.getElementById("closed-live-note").hidden = false;
-      online = {};
-      typers = {};
+      roster.clear();
+      typing.clear();
       renderOnline();
-      renderTyping();
     }
 
     // A link to a message older than this page (a notification's) opens the page that ends with it.
@@ -258,7 +215,7 @@
         },
         event: onEvent,
         presence: onPresence,
-        typing: onTyping,
+        typing: typing.heard,
         reset: resync,
         revoked: onRevoked,
       },
