@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import api, api_reading
+from discussions import api, api_reading, api_search
 
 urlpatterns = [
     path("threads/", api.ThreadListView.as_view(), name="api-thread-list"),
@@ -39,6 +39,16 @@ urlpatterns = [
         "messages/presence/",
         api_reading.PartnerPresenceView.as_view(),
         name="api-partner-presence",
+    ),
+    path(
+        "courses/<int:course_id>/search/",
+        api_search.CourseSearchView.as_view(),
+        name="api-course-search",
+    ),
+    path(
+        "messages/search/",
+        api_search.DirectMessageSearchView.as_view(),
+        name="api-messages-search",
     ),
     path("conversations/", api.ConversationListView.as_view(), name="api-conversation-list"),
     path("messages/", api.DirectMessagesView.as_view(), name="api-direct-messages"),

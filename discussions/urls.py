@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import views, views_reading
+from discussions import views, views_reading, views_search
 
 urlpatterns = [
     path(
@@ -26,6 +26,12 @@ urlpatterns = [
         name="thread-read-beacon",
     ),
     path("discussions/unread/", views_reading.discussions_unread_page, name="discussions-unread"),
+    path(
+        "courses/<int:course_id>/discussions/search/",
+        views_search.course_discussions_search,
+        name="course-discussions-search",
+    ),
+    path("messages/search/", views_search.direct_messages_search, name="messages-search"),
     path("messages/", views.inbox, name="messages-inbox"),
     path("messages/<int:user_id>/", views.conversation, name="conversation"),
 ]
