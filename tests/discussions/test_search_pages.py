@@ -6,6 +6,7 @@ from django.urls import reverse
 from discussions import api_search
 from tests.discussions.factories import DirectMessageFactory, ThreadMessageFactory
 from tests.factories import CourseFactory, InstructorFactory
+from tests.security.test_csp import assert_no_inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,14 @@ class TestCourseSearchPage:
         assert "<mark>exam</mark>" in page
         assert "<script>x()" not in page and "&lt;script&gt;x()" in page
         assert "1 result" in page
+
+    def test_no_inline_script_or_style(self, student, cast, active_thread):
+        ThreadMessageFactory(thread=active_thread, sender=cast.creator, content="style=x exam")
+        for url in (
+            reverse("course-discussions-search", args=[cast.course.pk]) + "?q=exam",
+            reverse("messages-search") + "?q=exam",
+        ):
+            assert_no_inline_code(url, student.get(url))
 
     def test_without_a_query_only_the_form(self, student, cast):
         response = search_page(student, cast.course)
