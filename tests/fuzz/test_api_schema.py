@@ -48,6 +48,7 @@ NAMED_OBJECTS = {
     "thread_id": "thread",
     "message_id": "message",
     "course": "course",
+    "course_id": "course",
     "recipient": "user",
     "with": "user",
 }
