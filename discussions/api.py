@@ -170,7 +170,7 @@ class ThreadMessagesView(generics.ListAPIView):
         # A closed thread is hidden from its students, but posting there is refused
         # as such (403), so a client holding a stale page learns why.
         thread = selectors.thread_find(thread_id=thread_id)
-        permissions.thread_member_or_error(request.user, thread)
+        permissions.thread_member_or_error(request.user, thread, write=True)
         body = ContentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         message = services.thread_message_post(

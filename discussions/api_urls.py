@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import api, api_reading, api_search
+from discussions import api, api_moderation, api_reading, api_search
 
 urlpatterns = [
     path("threads/", api.ThreadListView.as_view(), name="api-thread-list"),
@@ -49,6 +49,60 @@ urlpatterns = [
         "messages/search/",
         api_search.DirectMessageSearchView.as_view(),
         name="api-messages-search",
+    ),
+    path(
+        "threads/<int:thread_id>/messages/<int:message_id>/report/",
+        api_moderation.MessageReportView.as_view(),
+        name="api-message-report",
+    ),
+    path(
+        "threads/<int:thread_id>/messages/<int:message_id>/hide/",
+        api_moderation.MessageHideView.as_view(hide=True),
+        name="api-message-hide",
+    ),
+    path(
+        "threads/<int:thread_id>/messages/<int:message_id>/unhide/",
+        api_moderation.MessageHideView.as_view(hide=False),
+        name="api-message-unhide",
+    ),
+    path(
+        "threads/<int:thread_id>/pin/",
+        api_moderation.ThreadPinView.as_view(),
+        name="api-thread-pin",
+    ),
+    path(
+        "threads/<int:thread_id>/accept/",
+        api_moderation.ThreadAcceptView.as_view(),
+        name="api-thread-accept",
+    ),
+    path(
+        "courses/<int:course_id>/reports/",
+        api_moderation.CourseReportsView.as_view(),
+        name="api-course-reports",
+    ),
+    path(
+        "courses/<int:course_id>/moderation/",
+        api_moderation.CourseModerationView.as_view(),
+        name="api-course-moderation",
+    ),
+    path(
+        "reports/<int:report_id>/dismiss/",
+        api_moderation.ReportDismissView.as_view(),
+        name="api-report-dismiss",
+    ),
+    path(
+        "courses/<int:course_id>/mutes/",
+        api_moderation.CourseMutesView.as_view(),
+        name="api-course-mutes",
+    ),
+    path(
+        "courses/<int:course_id>/mutes/<int:user_id>/",
+        api_moderation.CourseMuteDetailView.as_view(),
+        name="api-course-mute-detail",
+    ),
+    path("blocks/", api_moderation.BlocksView.as_view(), name="api-blocks"),
+    path(
+        "blocks/<int:user_id>/", api_moderation.BlockDetailView.as_view(), name="api-block-detail"
     ),
     path("conversations/", api.ConversationListView.as_view(), name="api-conversation-list"),
     path("messages/", api.DirectMessagesView.as_view(), name="api-direct-messages"),

@@ -14,7 +14,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
+from discussions.models import (
+    CourseMute,
+    DirectMessage,
+    DiscussionThread,
+    ThreadMessage,
+    UserBlock,
+)
 from lms.catalog.models import Course, Enrollment, User
 from lms.catalog.permissions import course_access
 from lms.realtime.registry import Grant, Role
@@ -46,14 +52,19 @@ class ThreadClosed(PermissionDenied):
         super().__init__("This thread is closed.")
 
 
-def thread_member_or_error(user: User | None, thread: DiscussionThread | None) -> Grant:
+def thread_member_or_error(
+    user: User | None, thread: DiscussionThread | None, *, write: bool = False
+) -> Grant:
     """The user's grant to the thread; else ThreadClosed (403) for a member of the course
     whose thread was closed, and Http404 for everyone else, whether it exists or not.
 
     Pages answer ThreadClosed by leading to the thread list; the API answers 403.
+    With `write`, a student muted in the course gets Muted (403) too.
     """
     grant = None if thread is None else thread_access(user, thread)
     if grant is not None:
+        if write:
+            discussion_write_check(user, thread.course_id)
         return grant
     member = thread is not None and course_access(user=user, course_id=thread.course_id)
     if member and not thread.is_active:
@@ -125,9 +136,11 @@ def dm_can_message(sender: User | None, recipient: User) -> bool:
     otherwise the two must share a course (both enrolled, or one teaching a
     course the other is enrolled in). A reply to someone who wrote first is
     always allowed, so a conversation never turns one-way. Never yourself,
-    never an inactive account.
+    never an inactive account, never between two people one of whom blocked the other.
     """
     if not _is_signed_in(sender) or not recipient.is_active or sender.pk == recipient.pk:
+        return False
+    if dm_blocked(sender, recipient):
         return False
     if sender.is_staff or recipient.is_staff or recipient.role == User.Role.INSTRUCTOR:
         return True
@@ -138,3 +151,51 @@ def dm_can_message(sender: User | None, recipient: User) -> bool:
     if Course.objects.filter(recipient_courses, pk__in=sender_courses).exists():
         return True
     return DirectMessage.objects.filter(sender=recipient, recipient=sender).exists()
+
+
+def can_moderate(user: User | None, course: Course | int) -> bool:
+    """THE rule for moderating a course's discussions (reports, hiding, muting, pinning):
+    the course's instructor and staff."""
+    if not _is_signed_in(user):
+        return False
+    if user.is_staff:
+        return True
+    if isinstance(course, Course):
+        return course.instructor_id == user.pk
+    return Course.objects.filter(pk=course, instructor_id=user.pk).exists()
+
+
+def discussion_mute(user: User | None, course: Course | int) -> CourseMute | None:
+    """The user's mute in the course's discussions while it lasts, else None."""
+    if not _is_signed_in(user):
+        return None
+    course_id = course.pk if isinstance(course, Course) else course
+    return CourseMute.objects.filter(
+        course_id=course_id, user_id=user.pk, until__gt=timezone.now()
+    ).first()
+
+
+class Muted(PermissionDenied):
+    """A student muted in a course's discussions tried to write there (a 403)."""
+
+    def __init__(self, mute: CourseMute) -> None:
+        self.mute = mute
+        until = timezone.localtime(mute.until).strftime("%Y-%m-%d %H:%M %Z")
+        super().__init__(f"You are muted in this course's discussions until {until}.")
+
+
+def discussion_write_check(user: User | None, course: Course | int) -> None:
+    """THE check of every discussion write (post, new thread, edit, reaction): raises Muted
+    while the user is muted in the course."""
+    mute = discussion_mute(user, course)
+    if mute is not None:
+        raise Muted(mute)
+
+
+def dm_blocked(user: User | None, other: User) -> bool:
+    """Whether either of the two blocked the other: then neither may message the other."""
+    if user is None or not user.is_authenticated:
+        return False
+    return UserBlock.objects.filter(
+        Q(blocker_id=user.pk, blocked_id=other.pk) | Q(blocker_id=other.pk, blocked_id=user.pk)
+    ).exists()

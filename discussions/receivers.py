@@ -6,10 +6,10 @@ event tells live pages to remove it; the notifications that quote it are
 deleted with it (and leave live pages through their own receiver).
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from discussions import reading, services
+from discussions import moderation, reading, services
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from discussions.serializers import (
     DirectMessageSerializer,
@@ -24,7 +24,7 @@ from notifications.topics import user_topic
 
 # What readers of a thread see of it; a save of other fields (the activity time that
 # sorts the list, bumped by each message) tells nobody.
-THREAD_SHOWN_FIELDS = frozenset({"title", "is_active"})
+THREAD_SHOWN_FIELDS = frozenset({"title", "is_active", "is_pinned", "accepted_message"})
 
 
 @receiver(post_save, sender=DiscussionThread, dispatch_uid="discussions.thread_saved")
@@ -88,9 +88,19 @@ def direct_message_created(sender, instance: DirectMessage, created: bool, **kwa
             publish(user_topic(user_id), "dm.created", data)
 
 
+@receiver(pre_delete, sender=ThreadMessage, dispatch_uid="discussions.thread_message_deleting")
+def thread_message_deleting(sender, instance: ThreadMessage, **kwargs) -> None:
+    # The accepted answer's foreign key is cleared without a save: note it to tell readers.
+    instance.was_accepted = DiscussionThread.objects.filter(
+        pk=instance.thread_id, accepted_message_id=instance.pk
+    ).exists()
+
+
 @receiver(post_delete, sender=ThreadMessage, dispatch_uid="discussions.thread_message_deleted")
 def thread_message_deleted(sender, instance: ThreadMessage, **kwargs) -> None:
     data = {"id": instance.pk, "thread": instance.thread_id}
+    if getattr(instance, "was_accepted", False):
+        moderation.message_accepted_gone(message_id=instance.pk, thread_id=instance.thread_id)
     retract(
         thread_topic(instance.thread_id),
         events=["thread.message"],

@@ -31,20 +31,27 @@ def thread_find(*, thread_id: Any) -> DiscussionThread | None:
 
 
 def threads_list(*, user: User, course_id: int | None = None) -> QuerySet[DiscussionThread]:
-    """Threads `user` may see, most recently active first."""
+    """Threads `user` may see, pinned ones first, then most recently active first."""
     threads = threads_visible_to(user).select_related("created_by")
     if course_id is not None:
         threads = threads.filter(course_id=course_id)
-    return threads.order_by("-updated_at", "-id")
+    return threads.order_by("-is_pinned", "-updated_at", "-id")
 
 
 def threads_with_activity(threads: QuerySet[DiscussionThread]) -> QuerySet[DiscussionThread]:
-    """Threads with their message count, for lists."""
-    return threads.annotate(message_count=Count("messages"))
+    """Threads with their message count (hidden messages left out), for lists."""
+    return threads.annotate(
+        message_count=Count("messages", filter=Q(messages__hidden_at__isnull=True))
+    )
 
 
-def thread_messages(*, thread: DiscussionThread) -> QuerySet[ThreadMessage]:
-    return ThreadMessage.objects.filter(thread=thread).select_related("sender")
+def thread_messages(
+    *, thread: DiscussionThread, include_hidden: bool = False
+) -> QuerySet[ThreadMessage]:
+    """A thread's messages; those a moderator hid only with `include_hidden` (a moderator's
+    page shows them as a placeholder)."""
+    messages = ThreadMessage.objects.filter(thread=thread).select_related("sender")
+    return messages if include_hidden else messages.filter(hidden_at__isnull=True)
 
 
 def conversation_messages(*, user: User, partner_id: int) -> QuerySet[DirectMessage]:

@@ -54,6 +54,8 @@ class ThreadSerializer(serializers.ModelSerializer):
             "created_by",
             "creator",
             "is_active",
+            "is_pinned",
+            "accepted_message",
             "created_at",
             "updated_at",
         ]

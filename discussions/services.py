@@ -83,6 +83,7 @@ def thread_create(*, course: Course, created_by: User, title: str) -> Discussion
     """Open a thread in `course`; its students, instructor and staff may."""
     if course_access(user=created_by, course_id=course.pk) is None:
         raise PermissionDenied(NOT_A_MEMBER)
+    permissions.discussion_write_check(created_by, course.pk)
     return DiscussionThread.objects.create(
         course=course, created_by=created_by, title=clean_title(title)
     )
@@ -148,6 +149,7 @@ def thread_message_post(*, thread: DiscussionThread, sender: User, content: str)
         raise PermissionDenied(
             "This thread is closed." if not thread.is_active else "You may not post here."
         )
+    permissions.discussion_write_check(sender, thread.course_id)
     content = clean_content(content)
     message_rate_check(user_id=sender.pk)
     with batch():
@@ -209,7 +211,7 @@ def direct_message_send(*, sender: User, recipient: User, content: str) -> Direc
     still unread (one per conversation until read).
     """
     if not permissions.dm_can_message(sender, recipient):
-        raise PermissionDenied("You may not send messages to this user.")
+        raise PermissionDenied("You cannot send messages to this user.")
     content = clean_content(content)
     message_rate_check(user_id=sender.pk)
     message = DirectMessage.objects.create(sender=sender, recipient=recipient, content=content)

@@ -79,3 +79,26 @@ register(
         presence=True,
     )
 )
+
+
+def moderation_topic(course_id: int) -> str:
+    """The topic of a course's moderators: new reports and their resolution, live."""
+    return f"moderation:{course_id}"
+
+
+def moderation_authorize(user: User, *, course_id: int) -> Grant | None:
+    """The course's moderators: exactly `can_moderate`."""
+    if not permissions.can_moderate(user, course_id):
+        return None
+    return Grant(role=Role.STAFF if user.is_staff else Role.INSTRUCTOR, course_id=course_id)
+
+
+register(
+    Topic(
+        name="moderation",
+        pattern=rf"moderation:(?P<course_id>{ID})",
+        authorize=moderation_authorize,
+        # Reports quote messages: nothing stored, so a hidden message is replayed nowhere.
+        persistent=False,
+    )
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import views, views_reading, views_search
+from discussions import views, views_moderation, views_reading, views_search
 
 urlpatterns = [
     path(
@@ -32,6 +32,24 @@ urlpatterns = [
         name="course-discussions-search",
     ),
     path("messages/search/", views_search.direct_messages_search, name="messages-search"),
+    path(
+        "courses/<int:course_id>/moderation/",
+        views_moderation.moderation_queue,
+        name="moderation-queue",
+    ),
+    path(
+        "courses/<int:course_id>/moderation/act/",
+        views_moderation.moderation_action,
+        name="moderation-action",
+    ),
+    path(
+        "threads/<int:thread_id>/messages/<int:message_id>/report/",
+        views_moderation.message_report,
+        name="thread-message-report",
+    ),
+    path("threads/<int:thread_id>/pin/", views_moderation.thread_pin, name="thread-pin"),
+    path("threads/<int:thread_id>/accept/", views_moderation.thread_accept, name="thread-accept"),
+    path("messages/<int:user_id>/block/", views_moderation.user_block, name="user-block"),
     path("messages/", views.inbox, name="messages-inbox"),
     path("messages/<int:user_id>/", views.conversation, name="conversation"),
 ]

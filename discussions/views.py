@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from discussions import permissions, reading, selectors, services
+from discussions import moderation, permissions, reading, selectors, services
 from discussions.forms import MessageForm, RenameForm, ThreadForm
 from discussions.mentions import attach_mentions
 from discussions.models import DiscussionThread, ThreadMessage
@@ -111,10 +111,13 @@ def course_discussions(request: HttpRequest, course_id: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 _form_errors(form, error, "title")
+            except PermissionDenied as refused:
+                messages.error(request, str(refused))
+                status = 403
             else:
                 messages.success(request, "Your thread is open.")
                 return redirect(_thread_url(thread))
-        status = 400
+        status = status if status == 403 else 400
     since = replay.last_id(course_topic(course.pk))  # before the list: see _thread_context
     threads = reading.threads_with_reading(
         selectors.threads_with_activity(
@@ -141,8 +144,9 @@ def course_discussions(request: HttpRequest, course_id: int) -> HttpResponse:
 def _thread_context(request: HttpRequest, thread: DiscussionThread, grant) -> dict[str, Any]:
     # Read before the history: the live client replays whatever commits after this id.
     since = replay.last_id(thread_topic(thread.pk))
+    moderator = permissions.can_moderate(request.user, thread.course)
     history = selectors.history_page(
-        selectors.thread_messages(thread=thread),
+        selectors.thread_messages(thread=thread, include_hidden=moderator),
         before=_cursor(request, "before"),
         limit=HISTORY_PAGE_SIZE,
     )
@@ -161,6 +165,9 @@ def _thread_context(request: HttpRequest, thread: DiscussionThread, grant) -> di
         "can_post": permissions.thread_can_post(request.user, thread),
         "can_moderate": permissions.thread_can_moderate(request.user, thread),
         "moderates_messages": grant.role != Role.STUDENT,
+        "moderator": moderator,
+        "can_accept": moderator or thread.created_by_id == request.user.pk,
+        "mute": permissions.discussion_mute(request.user, thread.course_id),
         "delete_window_minutes": settings.MESSAGE_DELETE_WINDOW_MINUTES,
         "form": MessageForm(),
         "rename_form": RenameForm(initial={"title": thread.title}),
@@ -278,7 +285,8 @@ def conversation(request: HttpRequest, user_id: int) -> HttpResponse:
         raise Http404("No such user.")
     dms = selectors.conversation_messages(user=request.user, partner_id=partner.pk)
     can_message = permissions.dm_can_message(request.user, partner)
-    if not can_message and not dms.exists():
+    blocked = moderation.has_blocked(blocker=request.user, blocked=partner)
+    if not can_message and not blocked and not dms.exists():
         raise Http404("No such conversation.")
     form = MessageForm(request.POST or None)
     status, retry_after = 200, 0
@@ -309,6 +317,7 @@ def conversation(request: HttpRequest, user_id: int) -> HttpResponse:
             "is_latest": not history.has_newer,
             "seen_id": mine[-1].pk if mine and mine[-1].is_read else None,
             "can_message": can_message,
+            "blocked": blocked,
             "form": form if request.method == "POST" else MessageForm(),
         },
         status=status,

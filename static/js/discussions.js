@@ -130,6 +130,7 @@
       if (!thread) return;
       document.getElementById("thread-title").textContent = thread.title;
       document.getElementById("thread-closed").hidden = !!thread.is_active;
+      if (window.LMSModeration) window.LMSModeration.applyThread(thread);
       if (!thread.is_active && !moderatesMessages) {
         if (form) form.hidden = true;
         document.getElementById("closed-live-note").hidden = false;
@@ -143,10 +144,28 @@
         appendMessage(data);
       } else if (frame.event === "thread.updated") {
         applyThread(data);
-      } else if (frame.event === "thread.message_deleted") {
+      } else if (frame.event === "thread.message_deleted" || frame.event === "thread.message.hidden") {
         var node = document.getElementById("message-" + Number(data.id));
+        if (node && frame.event === "thread.message.hidden" && moderatesMessages) {
+          // Moderators keep a placeholder (the text stays in the moderation queue).
+          node.classList.add("is-hidden");
+          var hiddenContent = node.querySelector(".chat-content");
+          if (hiddenContent) hiddenContent.textContent = "Hidden by a moderator";
+          return;
+        }
         if (node) node.remove();
         if (empty && !list.children.length) empty.hidden = false;
+      } else if (frame.event === "thread.message.unhidden") {
+        var shown = document.getElementById("message-" + Number(data.id));
+        if (shown) {
+          shown.replaceWith(messageNode(data));
+        } else if (isLatest) {
+          var next = Array.prototype.find.call(list.children, function (item) {
+            return Number(item.dataset.messageId) > Number(data.id);
+          });
+          list.insertBefore(messageNode(data), next || null);
+          if (empty) empty.hidden = true;
+        }
       }
     }
 
