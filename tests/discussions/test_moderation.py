@@ -330,3 +330,19 @@ def test_queue_mute_form(cast, client):
     mute = CourseMute.objects.get()
     assert timedelta(hours=23) < mute.until - timezone.now() <= timedelta(days=1)
     assert mute.reason == "spam"
+
+
+def test_admin_lists_reports_and_hides_from_there(cast, message, client):
+    report, _ = moderation.message_report(message=message, reporter=cast.enrolled, reason="bad")
+    client.force_login(cast.staff)
+    listing = client.get("/admin/discussions/messagereport/?status__exact=open")
+    assert listing.status_code == 200
+    assert "bad" in listing.content.decode()
+    client.post(
+        "/admin/discussions/messagereport/",
+        {"action": "hide_messages", "_selected_action": [report.pk]},
+    )
+    assert ThreadMessage.objects.get(pk=message.pk).hidden_at is not None
+    assert MessageReport.objects.get().status == "hidden"
+    assert client.get("/admin/discussions/coursemute/").status_code == 200
+    assert client.get("/admin/discussions/userblock/").status_code == 200
