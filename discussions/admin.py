@@ -16,6 +16,7 @@ from discussions.models import (
     CourseMute,
     DiscussionThread,
     MessageReport,
+    MessageRevision,
     ThreadMessage,
     UserBlock,
 )
@@ -112,6 +113,24 @@ class DiscussionThreadAdmin(admin.ModelAdmin):
         self.message_user(request, "Unpinned.", messages.SUCCESS)
 
 
+class MessageRevisionInline(admin.TabularInline):
+    """The earlier texts of an edited message, oldest first (read only)."""
+
+    model = MessageRevision
+    fk_name = "thread_message"
+    fields = ("content", "replaced_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "earlier version"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ThreadMessage)
 class ThreadMessageAdmin(admin.ModelAdmin):
     list_display = ("excerpt", "thread", "course", "sender", "created_at")
@@ -123,8 +142,9 @@ class ThreadMessageAdmin(admin.ModelAdmin):
     list_select_related = ("thread", "thread__course", "sender")
     search_fields = ("content", "sender__username", "thread__title")
     date_hierarchy = "created_at"
-    fields = ("thread", "sender", "content", "created_at")
+    fields = ("thread", "sender", "content", "created_at", "edited_at")
     readonly_fields = fields
+    inlines = (MessageRevisionInline,)
 
     def has_add_permission(self, request):
         return False

@@ -23,6 +23,7 @@ from discussions import permissions, reading, selectors, services
 from discussions.mentions import attach_mentions
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from discussions.pagination import HistoryPagination
+from discussions.reactions import attach_reactions
 from discussions.serializers import (
     ContentSerializer,
     ConversationReadSerializer,
@@ -159,6 +160,7 @@ class ThreadMessagesView(generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         attach_mentions(page, thread=self.thread)  # one query for the page's mentions
+        attach_reactions(page, viewer=request.user)  # and one for their reactions
         return self.get_paginated_response(ThreadMessageSerializer(page, many=True).data)
 
     @extend_schema(

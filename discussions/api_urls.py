@@ -1,6 +1,13 @@
 from django.urls import path
 
-from discussions import api, api_moderation, api_reading, api_search
+from discussions import (
+    api,
+    api_editing,
+    api_moderation,
+    api_reactions,
+    api_reading,
+    api_search,
+)
 
 urlpatterns = [
     path("threads/", api.ThreadListView.as_view(), name="api-thread-list"),
@@ -17,8 +24,18 @@ urlpatterns = [
     ),
     path(
         "threads/<int:thread_id>/messages/<int:message_id>/",
-        api.ThreadMessageDetailView.as_view(),
+        api_editing.ThreadMessageEditView.as_view(),
         name="api-thread-message-detail",
+    ),
+    path(
+        "threads/<int:thread_id>/messages/<int:message_id>/revisions/",
+        api_editing.ThreadMessageRevisionsView.as_view(),
+        name="api-thread-message-revisions",
+    ),
+    path(
+        "threads/<int:thread_id>/messages/<int:message_id>/reactions/<str:emoji>/",
+        api_reactions.ReactionView.as_view(),
+        name="api-message-reaction",
     ),
     path(
         "threads/<int:thread_id>/read/",
@@ -108,4 +125,9 @@ urlpatterns = [
     path("messages/", api.DirectMessagesView.as_view(), name="api-direct-messages"),
     path("messages/unread-count/", api.UnreadCountView.as_view(), name="api-dm-unread-count"),
     path("messages/read/", api.ConversationReadView.as_view(), name="api-conversation-read"),
+    path(
+        "messages/<int:message_id>/",
+        api_editing.DirectMessageDetailView.as_view(),
+        name="api-direct-message-detail",
+    ),
 ]

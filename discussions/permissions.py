@@ -129,6 +129,36 @@ def thread_message_can_delete(
     return message.sender_id == user.pk and timezone.now() - message.created_at <= window
 
 
+def message_edit_window_open(created_at) -> bool:
+    """Whether a message written at `created_at` is still within the edit window."""
+    window = timedelta(minutes=settings.MESSAGE_EDIT_WINDOW_MINUTES)
+    return timezone.now() - created_at <= window
+
+
+def thread_message_can_edit(
+    user: User | None, message: ThreadMessage, *, grant: Grant | None = None
+) -> bool:
+    """Only its author edits a message (moderators hide, they do not rewrite), within the
+    edit window, while they may post in the thread; never a hidden message.
+
+    The mute is checked by the service (`discussion_write_check`), which says until when.
+    """
+    if not _is_signed_in(user) or message.sender_id != user.pk or message.hidden_at is not None:
+        return False
+    if grant is None:
+        grant = thread_access(user, message.thread)
+    # Students lose access to a closed thread: no grant, no edit.
+    return grant is not None and message_edit_window_open(message.created_at)
+
+
+def direct_message_can_edit(user: User | None, message: DirectMessage) -> bool:
+    """Its sender edits a direct message within the edit window, while they may still write
+    to the recipient."""
+    if not _is_signed_in(user) or message.sender_id != user.pk:
+        return False
+    return message_edit_window_open(message.created_at)
+
+
 def dm_can_message(sender: User | None, recipient: User) -> bool:
     """Whether `sender` may send a direct message to `recipient`.
 

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from discussions import services
 from discussions.mentions import message_mentions
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
+from discussions.reactions import reactions_of
 from lms.catalog.models import User
 
 
@@ -103,20 +104,54 @@ class MentionSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
 
 
+class ReactionSerializer(serializers.Serializer):
+    """One emoji's reactions to a message (docs/discussions.md, "Reactions")."""
+
+    emoji = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True, help_text="The emoji's name in URLs: thumbs_up.")
+    label = serializers.CharField(read_only=True)
+    count = serializers.IntegerField(read_only=True)
+    me = serializers.BooleanField(
+        read_only=True, required=False, help_text="Whether I reacted so (not in events)."
+    )
+    users = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="The first 10 names."
+    )
+    user_ids = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, help_text="The first 100 user ids."
+    )
+
+
 class ThreadMessageSerializer(serializers.ModelSerializer):
     sender = UserBriefSerializer(read_only=True)
     mentions = serializers.SerializerMethodField(
         help_text="The readers of the thread the message mentions as @username, in order."
     )
+    reactions = serializers.SerializerMethodField(
+        help_text="Reactions by emoji, in the fixed order of the emoji; none: []."
+    )
 
     class Meta:
         model = ThreadMessage
-        fields = ["id", "thread", "sender", "content", "mentions", "created_at"]
+        fields = [
+            "id",
+            "thread",
+            "sender",
+            "content",
+            "mentions",
+            "created_at",
+            "edited_at",
+            "reactions",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(MentionSerializer(many=True))
     def get_mentions(self, message: ThreadMessage) -> list[dict[str, Any]]:
         return MentionSerializer(message_mentions(message), many=True).data
+
+    @extend_schema_field(ReactionSerializer(many=True))
+    def get_reactions(self, message: ThreadMessage) -> list[dict[str, Any]]:
+        return reactions_of(message)
 
 
 class ThreadMemberSerializer(serializers.Serializer):
@@ -148,7 +183,7 @@ class ContentSerializer(serializers.Serializer):
 class DirectMessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = DirectMessage
-        fields = ["id", "sender", "recipient", "content", "is_read", "created_at"]
+        fields = ["id", "sender", "recipient", "content", "is_read", "created_at", "edited_at"]
         read_only_fields = fields
 
 

@@ -156,6 +156,7 @@ def thread_message_post(*, thread: DiscussionThread, sender: User, content: str)
         message = ThreadMessage(thread=thread, sender=sender, content=content)
         # Resolved once: the post-save receiver's event and the notifications share it.
         message.mentioned = mentioned_readers(thread=thread, content=content)
+        message.reaction_summary = []  # a new message has no reactions yet
         message.save()
         # Recent activity sorts the thread list (a change readers are not told of).
         thread.save(update_fields=["updated_at"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import views, views_moderation, views_reading, views_search
+from discussions import views, views_editing, views_moderation, views_reading, views_search
 
 urlpatterns = [
     path(
@@ -50,6 +50,21 @@ urlpatterns = [
     path("threads/<int:thread_id>/pin/", views_moderation.thread_pin, name="thread-pin"),
     path("threads/<int:thread_id>/accept/", views_moderation.thread_accept, name="thread-accept"),
     path("messages/<int:user_id>/block/", views_moderation.user_block, name="user-block"),
+    path(
+        "threads/<int:thread_id>/messages/<int:message_id>/edit/",
+        views_editing.thread_message_edit,
+        name="thread-message-edit",
+    ),
+    path(
+        "threads/<int:thread_id>/messages/<int:message_id>/react/",
+        views_editing.thread_message_react,
+        name="thread-message-react",
+    ),
+    path(
+        "messages/edit/<int:message_id>/",
+        views_editing.direct_message_edit,
+        name="direct-message-edit",
+    ),
     path("messages/", views.inbox, name="messages-inbox"),
     path("messages/<int:user_id>/", views.conversation, name="conversation"),
 ]

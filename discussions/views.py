@@ -19,6 +19,7 @@ from discussions import moderation, permissions, reading, selectors, services
 from discussions.forms import MessageForm, RenameForm, ThreadForm
 from discussions.mentions import attach_mentions
 from discussions.models import DiscussionThread, ThreadMessage
+from discussions.reactions import EMOJI_OPTIONS, attach_reactions
 from discussions.serializers import user_brief
 from discussions.topics import thread_topic
 from discussions.views_reading import thread_reading_context
@@ -150,11 +151,18 @@ def _thread_context(request: HttpRequest, thread: DiscussionThread, grant) -> di
         before=_cursor(request, "before"),
         limit=HISTORY_PAGE_SIZE,
     )
+    can_post = permissions.thread_can_post(request.user, thread)
+    mute = permissions.discussion_mute(request.user, thread.course_id)
     for message in history.items:
         message.can_delete = permissions.thread_message_can_delete(
             request.user, message, grant=grant
         )
+        message.can_edit = mute is None and permissions.thread_message_can_edit(
+            request.user, message, grant=grant
+        )
+        message.can_react = can_post and mute is None and message.hidden_at is None
     attach_mentions(history.items, thread=thread)
+    attach_reactions(history.items, viewer=request.user)
     return {
         "thread": thread,
         "course": thread.course,
@@ -162,13 +170,15 @@ def _thread_context(request: HttpRequest, thread: DiscussionThread, grant) -> di
         "history": history,
         "chat_messages": history.items,
         "is_latest": not history.has_newer,
-        "can_post": permissions.thread_can_post(request.user, thread),
+        "can_post": can_post,
         "can_moderate": permissions.thread_can_moderate(request.user, thread),
         "moderates_messages": grant.role != Role.STUDENT,
         "moderator": moderator,
         "can_accept": moderator or thread.created_by_id == request.user.pk,
-        "mute": permissions.discussion_mute(request.user, thread.course_id),
+        "mute": mute,
         "delete_window_minutes": settings.MESSAGE_DELETE_WINDOW_MINUTES,
+        "edit_window_minutes": settings.MESSAGE_EDIT_WINDOW_MINUTES,
+        "reaction_options": EMOJI_OPTIONS,
         "form": MessageForm(),
         "rename_form": RenameForm(initial={"title": thread.title}),
         "me": user_brief(request.user),
@@ -306,6 +316,11 @@ def conversation(request: HttpRequest, user_id: int) -> HttpResponse:
         services.conversation_mark_read(user=request.user, partner=partner)
     history = selectors.history_page(dms, before=before, limit=HISTORY_PAGE_SIZE)
     mine = [m for m in history.items if m.sender_id == request.user.pk]
+    editable_ids = (
+        {m.pk for m in mine if permissions.direct_message_can_edit(request.user, m)}
+        if can_message
+        else set()
+    )
     response = render(
         request,
         "discussions/conversation.html",
@@ -316,6 +331,8 @@ def conversation(request: HttpRequest, user_id: int) -> HttpResponse:
             "dms": history.items,
             "is_latest": not history.has_newer,
             "seen_id": mine[-1].pk if mine and mine[-1].is_read else None,
+            "editable_ids": editable_ids,
+            "edit_window_minutes": settings.MESSAGE_EDIT_WINDOW_MINUTES,
             "can_message": can_message,
             "blocked": blocked,
             "form": form if request.method == "POST" else MessageForm(),

@@ -30,6 +30,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 
 from lms.platform import metrics
 from lms.realtime import registry
@@ -280,6 +281,38 @@ def redact(
     """
     return Event.objects.filter(topic=topic, event__in=events, data__id=object_id).update(
         event=replacement, data=to_json(data)
+    )
+
+
+def rewrite(topic: str, *, events: list[str], object_id: int, data: dict[str, Any]) -> int:
+    """Replace the data of the stored events about a changed object, in the changing transaction.
+
+    Stored `events` of `topic` whose data has `id == object_id` keep their name and
+    id and get `data` (the object as it is now): a replay (join with `since`, or a
+    poll) returns the current state only, never an earlier one.
+    """
+    return Event.objects.filter(topic=topic, event__in=events, data__id=object_id).update(
+        data=to_json(data)
+    )
+
+
+def rewrite_key(
+    *, topics: list[str], events: list[str], object_ids: list[int], key: str, value: str
+) -> int:
+    """Set one top-level text `key` of the stored events about several objects, in one statement.
+
+    For a change that touches many stored events alike (the quoted text of many
+    notifications): `rewrite` replaces whole data, this one key, so a replay
+    holds the new value only.
+    """
+    if not topics or not object_ids:
+        return 0
+    if connection.vendor == "postgresql":
+        data = RawSQL("jsonb_set(data, %s::text[], to_jsonb(%s::text))", (f"{{{key}}}", value))
+    else:
+        data = RawSQL("json_set(data, %s, %s)", (f"$.{key}", value))
+    return Event.objects.filter(topic__in=topics, event__in=events, data__id__in=object_ids).update(
+        data=data
     )
 
 

@@ -40,6 +40,7 @@
     receipt.hidden = true;
     body.appendChild(receipt);
     item.appendChild(body);
+    if (window.LMSMessageActions) window.LMSMessageActions.decorateDm(item, dm);
     return item;
   }
 

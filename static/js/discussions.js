@@ -80,6 +80,7 @@
       else content.textContent = message.content;
       body.appendChild(content);
       item.appendChild(body);
+      if (window.LMSMessageActions) window.LMSMessageActions.decorate(item, message);
       return item;
     }
 

@@ -29,6 +29,7 @@ class TestSend:
             "content": "Lunch?",
             "is_read": False,
             "created_at": body["created_at"],
+            "edited_at": None,
         }
 
     def test_both_users_hear_of_it_on_their_user_topic(self, cast):

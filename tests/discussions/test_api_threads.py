@@ -270,6 +270,8 @@ def test_thread_message_post_per_role(cast, active_thread, closed_thread, role, 
             "content": "Hi all",
             "mentions": [],
             "created_at": response.json()["created_at"],
+            "edited_at": None,
+            "reactions": [],
         }
     else:
         assert stored == []
