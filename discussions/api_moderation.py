@@ -404,7 +404,7 @@ class ThreadAcceptView(WriteThrottled, APIView):
         return Response(ThreadSerializer(thread).data)
 
 
-@extend_schema_view(get=extend_schema(responses={200: BlockSerializer, **api_errors(401)}))
+@extend_schema_view(get=extend_schema(responses={200: BlockSerializer, **api_errors(401, 404)}))
 class BlocksView(WriteThrottled, generics.ListAPIView):
     """The users I blocked, the most recent first."""
 

@@ -112,7 +112,7 @@ def test_a_picture_uploaded_on_the_account_page_shows_live_to_a_classmate(site, 
     assert alice.evaluate("img => img.naturalWidth", large.element_handle()) == 256
 
     # Her next message reaches Bob's page with the new picture.
-    thread_id = int(bob.url.rstrip("/").rsplit("/", 1)[1])
+    thread_id = int(re.search(r"/threads/(\d+)/", bob.url)[1])
     api_post(
         site,
         f"/api/threads/{thread_id}/messages/",
