@@ -46,7 +46,7 @@ MUTE_PERIODS = [
 MUTE_MAX_MINUTES = 60 * 24 * 365
 
 # Events of `thread:{id}` that quote a message: a hidden message leaves all of them.
-MESSAGE_EVENTS = ["thread.message", "thread.message.updated"]
+MESSAGE_EVENTS = ["thread.message", "thread.message.updated", "thread.message.unhidden"]
 
 
 def _moderator_or_error(user: User, course: Course | int) -> None:

@@ -217,6 +217,16 @@ def test_hidden_message_leaves_api_pages_replay_and_notifications(cast, message,
     assert listing["results"][0]["message"]["hidden"] is True
 
 
+def test_hidden_again_after_an_unhide_leaves_no_text_in_the_replay(cast, message):
+    moderation.message_hide(message=message, actor=cast.instructor)
+    moderation.message_unhide(message=message, actor=cast.instructor)
+    moderation.message_hide(message=message, actor=cast.instructor)
+    stored = Event.objects.filter(topic=f"thread:{message.thread_id}").values_list(
+        "data", flat=True
+    )
+    assert not any(message.content in str(data) for data in stored)
+
+
 def test_students_cannot_hide_and_cannot_see_hidden_messages(cast, message):
     url = f"/api/threads/{message.thread_id}/messages/{message.pk}/hide/"
     assert client_for(cast.enrolled).post(url).status_code == 403
