@@ -269,7 +269,7 @@
       if (!form) return;
       event.preventDefault();
       event.stopPropagation();
-      var item = form.closest("[data-message-id]");
+      var item = form.closest(".chat-message");  // the message, not its reactions row (which carries the id too)
       var id = Number(item.dataset.messageId);
       var on = form.querySelector("button").getAttribute("aria-pressed") !== "true";
       var url = messagesUrl + id + "/reactions/" + encodeURIComponent(form.dataset.emoji) + "/";

@@ -3,7 +3,7 @@
 Two students and their instructor, each in their own browser: Eli answers a thread
 and Dana's thread list and navigation count it as new live; reading it clears both.
 Eli corrects a typo and Dana sees the edit; Dana reacts and Eli sees the count; Dana
-reports a message, which reaches the instructor's queue live; the instructor hides
+reports the message, which reaches the instructor's queue live; the instructor hides
 it and it leaves both students' screens.
 """
 
@@ -103,6 +103,29 @@ def test_two_students_and_their_instructor_live_in_a_discussion(daphne_servers, 
 
     eventually(lambda: read_up_to() == answer.pk, "Dana's read position reaches the answer")
 
+    # Eli fixes his typo in place; Dana, reading, sees the new text marked "edited".
+    dana_watch = Watcher(dana_page)
+    mine = eli_page.locator(f"#message-{answer.pk}")
+    mine.locator("a.chat-edit").click()
+    mine.locator("textarea").fill("Because their bonds point differently.")
+    mine.get_by_role("button", name="Save").click()
+    on_dana = dana_page.locator(f"#message-{answer.pk}")
+    expect(on_dana.locator(".chat-content")).to_have_text("Because their bonds point differently.")
+    expect(on_dana.locator(".chat-edited")).to_be_visible()
+    assert ThreadMessage.objects.get(pk=answer.pk).content.startswith("Because their")
+
+    # Dana reacts; the count and who reacted appear under the message on Eli's screen.
+    on_dana.locator(".reaction-add summary").click()
+    on_dana.get_by_role("button", name="thumbs up").click()
+    expect(on_dana.locator(".reactions button.reaction[aria-pressed=true]")).to_have_count(1)
+    on_eli = eli_page.locator(f"#message-{answer.pk} .reactions button.reaction")
+    expect(on_eli).to_have_count(1)
+    expect(on_eli.locator(".reaction-count")).to_have_text("1")
+    expect(on_eli).to_have_attribute("title", re.compile("Dana Ito"))
+    expect(on_eli).to_have_attribute("aria-pressed", "false")
+    dana_watch.assert_not_reloaded()
+    shots.take(eli_page, "edited-and-reacted")
+
     # Fay opens her moderation queue; Dana reports Eli's message and it arrives live.
     fay_page.goto(f"/courses/{course.pk}/moderation/")
     expect(fay_page.locator("#rt-status")).to_have_attribute("data-state", "live")
@@ -117,7 +140,7 @@ def test_two_students_and_their_instructor_live_in_a_discussion(daphne_servers, 
         "Dana's report is stored",
     )
     group = fay_page.locator(f'.report-group[data-message-id="{answer.pk}"]')
-    expect(group).to_contain_text("Because thier bonds point differently.")
+    expect(group).to_contain_text("Because their bonds point differently.")
     expect(group).to_contain_text("This reads like a joke at my expense.")
     expect(fay_page.locator("#open-reports-count")).to_have_text("1")
     fay_watch.assert_not_reloaded()
@@ -131,7 +154,7 @@ def test_two_students_and_their_instructor_live_in_a_discussion(daphne_servers, 
     group.get_by_role("button", name="Hide message").click()
     for page in (dana_page, eli_page):
         expect(page.locator(f"#message-{answer.pk}")).to_have_count(0)
-        expect(page.locator("#chat-messages")).not_to_contain_text("thier bonds")
+        expect(page.locator("#chat-messages")).not_to_contain_text("bonds point")
     dana_watch.assert_not_reloaded()
     eli_watch.assert_not_reloaded()
     answer.refresh_from_db()
