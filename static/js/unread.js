@@ -154,10 +154,26 @@
       else saw(Number(node.dataset.messageId));
     }
 
+    const form = document.getElementById("follow-form");
+    const button = document.getElementById("follow-button");
+    const action = form && form.querySelector('input[name="action"]');
+    function showFollowing(follow) {
+      if (!form) return;
+      form.dataset.following = follow ? "true" : "false";
+      action.value = follow ? "unfollow" : "follow";
+      button.textContent = follow ? "Unfollow" : "Follow";
+    }
+
     if (list) {
       list.querySelectorAll("[data-message-id]").forEach(watch);
       new MutationObserver(function (changes) {
-        changes.forEach(function (change) { change.addedNodes.forEach(watch); });
+        changes.forEach(function (change) {
+          change.addedNodes.forEach(function (node) {
+            watch(node);
+            // Posting follows the thread (on the server): the button says so at once.
+            if (node.nodeType === 1 && node.dataset.senderId === String(me)) showFollowing(true);
+          });
+        });
       }).observe(list, { childList: true });
     }
     // Messages on screen while the tab was hidden count once it is shown again.
@@ -165,10 +181,7 @@
       visible.forEach(saw);
     });
 
-    const form = document.getElementById("follow-form");
     if (!form) return;
-    const button = document.getElementById("follow-button");
-    const action = form.querySelector('input[name="action"]');
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       const follow = form.dataset.following !== "true";
@@ -179,9 +192,7 @@
           ui.toast && ui.toast(ui.errorText(result));
           return;
         }
-        form.dataset.following = follow ? "true" : "false";
-        action.value = follow ? "unfollow" : "follow";
-        button.textContent = follow ? "Unfollow" : "Follow";
+        showFollowing(follow);
       });
     });
   }

@@ -83,6 +83,7 @@ def test_two_students_and_their_instructor_live_in_a_discussion(daphne_servers, 
     eli_page.get_by_role("button", name="Send").click()
     expect(eli_page.locator("#post-form textarea")).to_have_value("")
     answer = ThreadMessage.objects.get(thread=thread, sender=eli)
+    expect(eli_page.locator("#follow-button")).to_have_text("Unfollow")  # posting follows
 
     expect(item.locator(".unread-badge")).to_have_text("1 new")
     nav_count = dana_page.locator("#nav-discussions")
