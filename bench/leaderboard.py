@@ -97,9 +97,9 @@ def vary_learning(course_id: int, lesson_ids: list[int]) -> None:
         cursor.execute(
             """
             INSERT INTO progress_learningstats (user_id, total_time_spent, total_seconds_spent,
-                courses_completed, certificates_earned, current_streak)
+                courses_completed, certificates_earned, current_streak, longest_streak)
             SELECT u.id, (u.id * 7919) %% 6000, ((u.id * 7919) %% 6000) * 60,
-                   (u.id * 37) %% 6, LEAST((u.id * 37) %% 6, (u.id * 11) %% 4), 0
+                   (u.id * 37) %% 6, LEAST((u.id * 37) %% 6, (u.id * 11) %% 4), 0, 0
             FROM lms_user u WHERE u.username LIKE 'student%%'
             ON CONFLICT (user_id) DO NOTHING
             """,
