@@ -19,8 +19,12 @@ DISPLAY_FIELDS = frozenset(
 
 
 @receiver(learning_changed, dispatch_uid="leaderboard_learning_changed")
-def learning_changed_refresh(sender, user_id: int, course_id: int | None = None, **kwargs):
-    services.leaderboard_score_refresh(user_id=user_id, course_id=course_id)
+def learning_changed_refresh(
+    sender, user_id: int, course_id: int | None = None, stats_locked: bool = False, **kwargs
+):
+    services.leaderboard_score_refresh(
+        user_id=user_id, course_id=course_id, stats_locked=stats_locked
+    )
 
 
 @receiver(post_save, sender=Enrollment, dispatch_uid="leaderboard_enrollment_created")

@@ -98,7 +98,11 @@ def leaderboard_announce(topics: list[str]) -> None:
 
 @transaction.atomic(savepoint=False)
 def leaderboard_score_refresh(
-    *, user_id: int, course_id: int | None = None, global_board: bool = True
+    *,
+    user_id: int,
+    course_id: int | None = None,
+    global_board: bool = True,
+    stats_locked: bool = False,
 ) -> list[str]:
     """Recompute the user's global row and, given a course, that course's row.
 
@@ -108,8 +112,11 @@ def leaderboard_score_refresh(
     and each reads what the previous one committed. A user who is no longer
     eligible, or no longer enrolled, loses the row instead. Returns the topics
     of the boards that changed; their broadcast is scheduled after commit.
+    `stats_locked`: the caller holds that lock already (the progress services do), which
+    saves the statement.
     """
-    list(LearningStats.objects.select_for_update().filter(user_id=user_id).values_list("pk"))
+    if not stats_locked:
+        list(LearningStats.objects.select_for_update().filter(user_id=user_id).values_list("pk"))
     changed = []
     if global_board and (_upsert_global(user_id=user_id) or _delete_ineligible(user_id=user_id)):
         changed.append(board_topic(None))

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "discussions",
     "leaderboard",
     "accounts",
+    "teaching",
     "lms.demo",
 ]
 

@@ -19,6 +19,7 @@ api_patterns = [
     path("", include("notifications.api_urls")),
     path("", include("discussions.api_urls")),
     path("", include("leaderboard.api_urls")),
+    path("", include("teaching.api_urls")),
     path("realtime/poll/", realtime_views.poll, name="realtime-poll"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script from ?script: no inline script for the CSP to allow.
@@ -47,6 +48,7 @@ urlpatterns = [
     path("", include("discussions.urls")),
     path("", include("leaderboard.urls")),
     path("", include("accounts.urls")),
+    path("", include("teaching.urls")),
 ]
 
 

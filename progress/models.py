@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from lms.catalog.models import Course, Lesson, Module
+from lms.catalog.models import Course, Lesson, Module, Quiz
 
 # Limits of what a client reports; the services, serializers and the lesson page use these.
 SCORE_MIN, SCORE_MAX = 0, 100
@@ -140,6 +140,77 @@ class DailyActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.day}: {self.seconds}s, {self.lessons_completed} lessons"
+
+
+class CourseActivity(models.Model):
+    """What a student did in one course on one day (in TIME_ZONE): active seconds on its
+    lesson pages, lessons completed.
+
+    Kept by the progress services beside DailyActivity, by the same kind of adding upsert;
+    read by the course's engagement analytics (active students per day, retention).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_activity"
+    )
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.CASCADE,
+        related_name="activity_days",
+        db_index=False,  # the (course, day, user) unique index leads with course
+    )
+    day = models.DateField()
+    seconds = models.PositiveIntegerField(default=0)
+    lessons_completed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "course activity"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "day", "user"], name="courseactivity_course_day_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course} on {self.day}"
+
+
+class QuizAttempt(models.Model):
+    """One attempt of a student at a lesson's quiz: started, then submitted once.
+
+    `score` (percent of questions answered exactly right) and `passed` are set by the
+    one submission; a second submission of the same attempt changes nothing.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField(help_text="1 for the user's first attempt at the quiz.")
+    answers = models.JSONField(
+        default=dict, blank=True, help_text="Question id to the list of chosen choice ids."
+    )
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "quiz", "number"], name="quizattempt_user_quiz_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True)
+                | (Q(score__gte=SCORE_MIN) & Q(score__lte=SCORE_MAX)),
+                name="quizattempt_score_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["quiz", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user}: attempt {self.number} at {self.quiz}"
 
 
 class Achievement(models.Model):

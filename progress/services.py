@@ -7,8 +7,9 @@ writers queue instead of deadlocking:
    serializes completions of one student in one course;
 2. the LessonActivity row of (user, lesson) for activity reports;
 3. the user's LearningStats row: the per-user lock for stats and achievements;
-4. the user's DailyActivity row of the day, written by one upsert that adds
-   (`_daily_activity_add`), only ever under the stats lock;
+4. the user's CourseActivity row of (course, day), then DailyActivity row of the day,
+   each written by one upsert that adds (`_daily_activity_add`), only ever under the
+   stats lock;
 5. the realtime topic counters, taken when the batch of events of a write is
    stored (`lms.realtime.events.batch`), after every row above is written.
 
@@ -40,6 +41,7 @@ from progress.models import (
     SCORE_MIN,
     Achievement,
     Certificate,
+    CourseActivity,
     DailyActivity,
     LearningStats,
     LessonActivity,
@@ -100,7 +102,9 @@ class _Outcome:
             for create_notification in self.notify:
                 create_notification()
             for course_id in sorted(self.learning_changed_courses, key=lambda c: c or 0):
-                learning_changed.send(sender=None, user_id=self.user.pk, course_id=course_id)
+                learning_changed.send(
+                    sender=None, user_id=self.user.pk, course_id=course_id, stats_locked=True
+                )
 
 
 # Stats and achievements.
@@ -127,37 +131,55 @@ def _record_active_day(*, stats: LearningStats, today: date) -> bool:
     return True
 
 
-def _daily_activity_add(
-    *, user: User, day: date, seconds: int = 0, lessons_completed: int = 0
-) -> dict:
-    """Add to the user's activity of `day`; returns the day's totals `{date, seconds,
-    lessons_completed}`.
+def _activity_add(model, *, keys: dict, seconds: int, lessons_completed: int) -> tuple[int, int]:
+    """Add seconds and lessons to the row of `model` (DailyActivity, CourseActivity) with
+    these key values; returns the row's totals (seconds, lessons_completed).
 
     One INSERT ... ON CONFLICT DO UPDATE that adds to the stored figures (PostgreSQL and
     SQLite alike): the row is created or incremented atomically, so racing writers never
-    lose an increment nor collide on the unique (user, day) constraint.
+    lose an increment nor collide on the unique key.
     """
     quote = connection.ops.quote_name
-    table = quote(DailyActivity._meta.db_table)
-    user_id, day_, seconds_, lessons_ = map(
-        quote, ("user_id", "day", "seconds", "lessons_completed")
-    )
+    table = quote(model._meta.db_table)
+    key_columns = [model._meta.get_field(name).column for name in keys]
+    key_values = [
+        model._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in keys.items()
+    ]
+    seconds_, lessons_ = quote("seconds"), quote("lessons_completed")
+    columns = ", ".join(quote(column) for column in [*key_columns, "seconds", "lessons_completed"])
+    conflict = ", ".join(quote(column) for column in key_columns)
+    placeholders = ", ".join(["%s"] * (len(key_columns) + 2))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({user_id}, {day_}, {seconds_}, {lessons_}) "
-            f"VALUES (%s, %s, %s, %s) "
-            f"ON CONFLICT ({user_id}, {day_}) DO UPDATE SET "
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET "
             f"{seconds_} = {table}.{seconds_} + EXCLUDED.{seconds_}, "
             f"{lessons_} = {table}.{lessons_} + EXCLUDED.{lessons_} "
             f"RETURNING {seconds_}, {lessons_}",
-            [
-                user.pk,
-                DailyActivity._meta.get_field("day").get_db_prep_save(day, connection),
-                seconds,
-                lessons_completed,
-            ],
+            [*key_values, seconds, lessons_completed],
         )
-        day_seconds, day_lessons = cursor.fetchone()
+        return cursor.fetchone()
+
+
+def _daily_activity_add(
+    *, user: User, course_id: int, day: date, seconds: int = 0, lessons_completed: int = 0
+) -> dict:
+    """Add to the user's activity of `day`, overall and in the course; returns the day's
+    overall totals `{date, seconds, lessons_completed}`. Two upserts, under the stats lock.
+    """
+    _activity_add(
+        CourseActivity,
+        keys={"course": course_id, "day": day, "user": user.pk},
+        seconds=seconds,
+        lessons_completed=lessons_completed,
+    )
+    day_seconds, day_lessons = _activity_add(
+        DailyActivity,
+        keys={"user": user.pk, "day": day},
+        seconds=seconds,
+        lessons_completed=lessons_completed,
+    )
     return {"date": day.isoformat(), "seconds": day_seconds, "lessons_completed": day_lessons}
 
 
@@ -320,7 +342,9 @@ def lesson_complete(
     outcome.notify.append(lambda: notifications.notify_lesson_completed(user=user, lesson=lesson))
     today = timezone.localdate(now)
     _record_active_day(stats=stats, today=today)
-    outcome.today = _daily_activity_add(user=user, day=today, lessons_completed=1)
+    outcome.today = _daily_activity_add(
+        user=user, course_id=course_id, day=today, lessons_completed=1
+    )
     if score is not None:
         stats.average_score = _average_score(user=user)
     _settle_enrollment(
@@ -567,7 +591,9 @@ def lesson_activity_record(
         _achievements_unlock(user=user, stats=stats, outcome=outcome)
     if credited:
         stats.save()
-        outcome.today = _daily_activity_add(user=user, day=today, seconds=credited)
+        outcome.today = _daily_activity_add(
+            user=user, course_id=course_id, day=today, seconds=credited
+        )
         outcome.learning_changed_courses.add(course_id)
     outcome.stats_changed = day_changed or stats.total_time_spent != minutes_before
     outcome.publish(stats)

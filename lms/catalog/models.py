@@ -147,3 +147,70 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course}"
+
+
+# Quizzes: course content like lessons, written by the course's instructor. A student's
+# attempts and scores belong to the progress app (progress.models.QuizAttempt).
+
+PASS_MARK_DEFAULT = 70
+QUESTION_MAX_LENGTH = 2000
+CHOICE_MAX_LENGTH = 500
+
+
+class Quiz(models.Model):
+    """A lesson's quiz: multiple-choice questions, each with one or more correct choices.
+
+    A submitted attempt is scored in percent of questions answered exactly right. With
+    `pass_required`, only an attempt at or above `pass_mark` completes the lesson;
+    otherwise any submitted attempt does.
+    """
+
+    lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="quiz")
+    pass_mark = models.PositiveSmallIntegerField(
+        default=PASS_MARK_DEFAULT, help_text="Score in percent (0 to 100) needed to pass."
+    )
+    pass_required = models.BooleanField(
+        default=True,
+        help_text="Only a passing attempt completes the lesson; "
+        "otherwise any submitted attempt does.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "quizzes"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=0) & Q(pass_mark__lte=100), name="quiz_pass_mark_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Quiz of {self.lesson}"
+
+
+class Question(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField(max_length=QUESTION_MAX_LENGTH)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["quiz", "order"])]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(max_length=CHOICE_MAX_LENGTH)
+    is_correct = models.BooleanField(default=False)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["question", "order"])]
+
+    def __str__(self) -> str:
+        return self.text[:80]

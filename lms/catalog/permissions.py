@@ -67,3 +67,44 @@ def course_member_or_error(
     if not published:
         raise Http404("No such course.")
     raise PermissionDenied(denied)
+
+
+NOT_A_TEACHER = "Only the course's instructor and staff may do this."
+
+
+def course_teaching_access(*, user: User | None, course_id: int) -> Grant | None:
+    """The course's instructor and staff teach it: they see its students, their progress,
+    scores and engagement, announce to it, and edit its content. None for anyone else.
+
+    One query (it is `course_access` without the student's part).
+    """
+    grant = course_access(user=user, course_id=course_id)
+    if grant is None or grant.role not in (Role.INSTRUCTOR, Role.STAFF):
+        return None
+    return grant
+
+
+def course_teacher_or_error(
+    *, user: User | None, course_id: int, denied: str = NOT_A_TEACHER
+) -> Grant:
+    """The user's teaching grant, or the answer of a refusal, the same everywhere.
+
+    404 for anyone who takes no part in the course (unknown, unpublished, or another
+    instructor's: its students do not exist for them); 403 for a student enrolled in it.
+    """
+    grant = course_access(user=user, course_id=course_id)
+    if grant is not None and grant.role in (Role.INSTRUCTOR, Role.STAFF):
+        return grant
+    if grant is not None:
+        raise PermissionDenied(denied)
+    raise Http404("No such course.")
+
+
+def courses_taught(*, user: User | None):
+    """The courses the user teaches: all of them for staff, their own for an instructor,
+    none for anyone else. A queryset."""
+    if not _is_signed_in(user):
+        return Course.objects.none()
+    if user.is_staff:
+        return Course.objects.all()
+    return Course.objects.filter(instructor_id=user.pk)
