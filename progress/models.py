@@ -157,7 +157,7 @@ class CourseActivity(models.Model):
         Course,
         on_delete=models.CASCADE,
         related_name="activity_days",
-        db_index=False,  # the (course, day, user) unique index leads with course
+        db_index=False,  # both indexes below lead with course
     )
     day = models.DateField()
     seconds = models.PositiveIntegerField(default=0)
@@ -166,10 +166,13 @@ class CourseActivity(models.Model):
     class Meta:
         verbose_name_plural = "course activity"
         constraints = [
+            # Also serves "when was this student last active in the course".
             models.UniqueConstraint(
-                fields=["course", "day", "user"], name="courseactivity_course_day_user"
+                fields=["course", "user", "day"], name="courseactivity_course_user_day"
             ),
         ]
+        # Per-day figures of a course (active students, completions).
+        indexes = [models.Index(fields=["course", "day"], name="courseactivity_course_day")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course} on {self.day}"

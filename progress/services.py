@@ -170,7 +170,7 @@ def _daily_activity_add(
     """
     _activity_add(
         CourseActivity,
-        keys={"course": course_id, "day": day, "user": user.pk},
+        keys={"course": course_id, "user": user.pk, "day": day},
         seconds=seconds,
         lessons_completed=lessons_completed,
     )
