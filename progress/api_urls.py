@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from progress import api
+from progress import api, api_quizzes
 
 router = SimpleRouter()
 router.register("enrollments", api.EnrollmentViewSet, basename="enrollment")
@@ -19,6 +19,26 @@ urlpatterns = [
         "lessons/<int:lesson_id>/activity/",
         api.LessonActivityView.as_view(),
         name="api-lesson-activity",
+    ),
+    path(
+        "lessons/<int:lesson_id>/quiz/",
+        api_quizzes.LessonQuizView.as_view(),
+        name="api-lesson-quiz",
+    ),
+    path(
+        "lessons/<int:lesson_id>/quiz/attempts/",
+        api_quizzes.QuizAttemptStartView.as_view(),
+        name="api-quiz-attempt-start",
+    ),
+    path(
+        "quiz-attempts/<int:attempt_id>/",
+        api_quizzes.QuizAttemptView.as_view(),
+        name="api-quiz-attempt",
+    ),
+    path(
+        "quiz-attempts/<int:attempt_id>/submit/",
+        api_quizzes.QuizAttemptSubmitView.as_view(),
+        name="api-quiz-attempt-submit",
     ),
     *router.urls,
 ]

@@ -27,10 +27,10 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Exists, Q, Subquery
 from django.utils import timezone
 
-from lms.catalog.models import Enrollment, Lesson, Module, User
+from lms.catalog.models import Enrollment, Lesson, Module, Quiz, User
 from lms.catalog.serializers import EnrollmentSerializer
 from lms.realtime.events import batch, publish
 from notifications import services as notifications
@@ -47,6 +47,7 @@ from progress.models import (
     LessonActivity,
     LessonCompletion,
     ModuleCompletion,
+    QuizAttempt,
 )
 from progress.selectors import courses_completed_count, module_status, progress_percent
 from progress.serializers import (
@@ -67,6 +68,13 @@ class NotEnrolled(PermissionDenied):
     """The user is not enrolled in the lesson's course."""
 
     def __init__(self, message: str = "You are not enrolled in this course.") -> None:
+        super().__init__(message)
+
+
+class QuizNotPassed(PermissionDenied):
+    """The lesson's quiz must be passed before the lesson is complete."""
+
+    def __init__(self, message: str = "Pass the quiz to complete this lesson.") -> None:
         super().__init__(message)
 
 
@@ -229,6 +237,25 @@ def _validate_score(score) -> int | None:
     return score
 
 
+def _lesson_quiz_state(*, user: User, lesson: Lesson) -> dict:
+    """The lesson's quiz as it bears on completing the lesson, as annotations of the
+    enrollment row: a lesson without a quiz costs no query more.
+
+    `quiz_pass_required` is None when the lesson has no quiz; `quiz_passed` says a
+    submitted attempt passed; `quiz_best_score` is the best submitted score.
+    """
+    submitted = QuizAttempt.objects.filter(
+        user=user, quiz__lesson_id=lesson.pk, submitted_at__isnull=False, score__isnull=False
+    )
+    return {
+        "quiz_pass_required": Subquery(
+            Quiz.objects.filter(lesson_id=lesson.pk).values("pass_required")[:1]
+        ),
+        "quiz_passed": Exists(submitted.filter(passed=True)),
+        "quiz_best_score": Subquery(submitted.order_by("-score").values("score")[:1]),
+    }
+
+
 def _settle_enrollment(
     *,
     user: User,
@@ -304,9 +331,13 @@ def lesson_complete(
     completion event. A score given again replaces the stored one (the latest
     attempt counts); a call without a score never erases one.
 
+    A lesson with a quiz is scored by it: the score is the student's best submitted
+    attempt's, whatever score is given. When its quiz must be passed, the lesson
+    completes only once an attempt passed (progress/quizzes.py submits, then calls this).
+
     Locks: the Enrollment row for (user, course), then the user's stats row.
     The number of queries does not depend on the size of the course.
-    Raises NotEnrolled (403) and ValidationError (400, a bad score).
+    Raises NotEnrolled (403), QuizNotPassed (403) and ValidationError (400, a bad score).
     """
     score = _validate_score(score)
     course_id = lesson.module.course_id
@@ -314,11 +345,16 @@ def lesson_complete(
         # of=self: lock the enrollment only, never the course row every student shares.
         Enrollment.objects.select_for_update(of=("self",))
         .select_related("course")
+        .annotate(**_lesson_quiz_state(user=user, lesson=lesson))
         .filter(user=user, course_id=course_id)
         .first()
     )
     if enrollment is None:
         raise NotEnrolled()
+    if enrollment.quiz_pass_required is not None:
+        if enrollment.quiz_pass_required and not enrollment.quiz_passed:
+            raise QuizNotPassed()
+        score = enrollment.quiz_best_score
     stats = _stats_for_update(user=user)
     outcome = _Outcome(user=user)
     now = timezone.now()

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lms.catalog import selectors as catalog
 from lms.catalog.models import Lesson
 from lms.catalog.permissions import course_access, course_is_visible, course_member_or_error
-from progress import selectors, services
+from progress import quizzes, selectors, services
 from progress.models import Achievement
 
 # The activity chart: a calendar heat map, one column per week (Monday first), one cell per
@@ -182,10 +182,18 @@ def lesson_detail(request, lesson_id: int):
     if refused:
         return refused
     previous, following = catalog.lesson_neighbours(lesson=lesson)
+    attempt_id = request.GET.get("attempt", "")
+    lesson_quiz = quizzes.lesson_quiz(
+        user=request.user,
+        lesson=lesson,
+        attempt_id=int(attempt_id) if attempt_id.isascii() and attempt_id.isdigit() else None,
+    )
     return render(
         request,
         "progress/lesson_detail.html",
         {
+            "lesson_quiz": lesson_quiz,
+            "quiz_blocks_completion": lesson_quiz is not None and lesson_quiz.blocks_completion,
             "lesson": lesson,
             "module": lesson.module,
             "course": course,
@@ -211,6 +219,9 @@ def lesson_complete(request, lesson_id: int):
             raise Http404("No such lesson.") from None
         messages.warning(request, "Enroll in this course to complete its lessons.")
         return redirect(course)
+    except services.QuizNotPassed as refusal:
+        messages.warning(request, refusal.args[0])
+        return redirect(lesson)
     if enrollment.completed_at and created and enrollment.progress == 100:
         messages.success(request, f"You completed {lesson.module.course.title}. Well done!")
     elif created:
