@@ -81,31 +81,32 @@ def test_attempts_are_numbered_per_student_and_quiz(user, lesson):
 
 
 @pytest.mark.parametrize(
-    "answers",
+    "answers_of",
     [
-        ["not", "an", "object"],
-        {"999999": []},
-        {"abc": []},
-        "FIRST_QUESTION_NOT_A_LIST",
-        "CHOICE_OF_ANOTHER_QUESTION",
-        "UNKNOWN_CHOICE",
+        lambda first, second: ["not", "an", "object"],
+        lambda first, second: {"999999": []},
+        lambda first, second: {"abc": []},
+        lambda first, second: {str(first.pk): first.choices.first().pk},
+        lambda first, second: {str(first.pk): [True]},
+        lambda first, second: {str(first.pk): [second.choices.first().pk]},
+        lambda first, second: {str(first.pk): [999999]},
+    ],
+    ids=[
+        "not an object",
+        "unknown question",
+        "not a question id",
+        "not a list",
+        "not a choice id",
+        "choice of another question",
+        "unknown choice",
     ],
 )
-def test_a_bad_answer_stores_nothing(user, lesson, answers):
+def test_a_bad_answer_stores_nothing(user, lesson, answers_of):
     quiz = quiz_of(lesson, [[True, False], [True, False]])
     first, second = quiz.questions.all()
-    answers = (
-        {
-            "FIRST_QUESTION_NOT_A_LIST": {str(first.pk): first.choices.first().pk},
-            "CHOICE_OF_ANOTHER_QUESTION": {str(first.pk): [second.choices.first().pk]},
-            "UNKNOWN_CHOICE": {str(first.pk): [999999]},
-        }.get(answers, answers)
-        if isinstance(answers, str)
-        else answers
-    )
 
     with pytest.raises(ValidationError) as refused:
-        take(user, lesson, answers)
+        take(user, lesson, answers_of(first, second))
 
     assert "answers" in refused.value.message_dict
     assert not QuizAttempt.objects.exists()
