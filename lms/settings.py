@@ -327,6 +327,8 @@ REALTIME_HANDSHAKE_THREADS = env_int("REALTIME_HANDSHAKE_THREADS", 2)  # a lane 
 REALTIME_WOKEN_POLL_THREADS = env_int("REALTIME_WOKEN_POLL_THREADS", 2)  # answers of woken polls
 # Event frames framed once and written straight to Daphne's sockets (lms/realtime/wire.py).
 REALTIME_DIRECT_WRITES = env_bool("REALTIME_DIRECT_WRITES", True)
+# Seconds between two snapshots of a process's figures for the health page; 0: none.
+REALTIME_HEALTH_INTERVAL = env_int("REALTIME_HEALTH_INTERVAL", 5)
 
 
 def default_namespace(database: dict, redis_url: str) -> str:

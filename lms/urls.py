@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from lms.platform import views as platform_views
 from lms.realtime import views as realtime_views
+from lms.realtime import views_health
 
 api_patterns = [
     # First: /api/me/ and its sub-paths are the account's, whatever the apps below route.
@@ -21,6 +22,11 @@ api_patterns = [
     path("", include("leaderboard.api_urls")),
     path("", include("teaching.api_urls")),
     path("realtime/poll/", realtime_views.poll, name="realtime-poll"),
+    path(
+        "realtime/health/",
+        views_health.RealtimeHealthView.as_view(),
+        name="realtime-health-api",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script from ?script: no inline script for the CSP to allow.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -42,6 +48,7 @@ urlpatterns = [
     # Pages without the base layout (admin, API docs): browsers ask for /favicon.ico.
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("metrics", realtime_views.metrics_endpoint, name="metrics"),
+    path("staff/realtime/", views_health.health_page, name="realtime-health"),
     path("", include("lms.catalog.urls")),
     path("", include("progress.urls")),
     path("", include("notifications.urls")),

@@ -5,6 +5,17 @@ from prometheus_client import Counter, Gauge, Histogram
 OPEN_SOCKETS = Gauge("lms_ws_open_sockets", "Websockets currently open on this process")
 JOINS = Counter("lms_ws_joins_total", "Topic joins accepted", ["topic"])
 REJECTED_JOINS = Counter("lms_ws_rejected_joins_total", "Topic joins refused", ["code"])
+# Why a websocket was refused or closed at once: lms/realtime/auth.py and consumers.py.
+HANDSHAKE_FAILURE_REASONS = ("anonymous", "origin", "too_many_sockets", "error")
+FAILED_HANDSHAKES = Counter(
+    "lms_ws_failed_handshakes_total", "Websocket handshakes refused", ["reason"]
+)
+for _reason in HANDSHAKE_FAILURE_REASONS:
+    FAILED_HANDSHAKES.labels(reason=_reason)  # every reason is exported, from 0
+CONSUMER_ERRORS = Counter(
+    "lms_ws_consumer_errors_total",
+    "Exceptions in a socket's frame or event handling (answered, or closing the socket)",
+)
 EVENTS_PUBLISHED = Counter(
     "lms_events_published_total", "Events sent to the channel layer", ["kind"]
 )

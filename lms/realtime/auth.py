@@ -20,6 +20,7 @@ from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 from rest_framework.authtoken.models import Token
 
+from lms.platform import metrics
 from lms.realtime.db import HANDSHAKES, in_db_thread
 
 TOKEN = "token"
@@ -115,7 +116,11 @@ class WebsocketAuthMiddleware:
             )
             credential = (SESSION, session_key) if session_key else None
         # A malformed Authorization header authenticates no one, even with a cookie.
-        user = await _handshake_user(credential) if credential else AnonymousUser()
+        try:
+            user = await _handshake_user(credential) if credential else AnonymousUser()
+        except Exception:
+            metrics.FAILED_HANDSHAKES.labels(reason="error").inc()
+            raise
         scope = dict(scope, user=user, credential=credential if user.is_authenticated else None)
         return await self.inner(scope, receive, send)
 
@@ -134,6 +139,7 @@ class WebsocketOriginValidator:
     async def __call__(self, scope, receive, send):
         origin = _header(scope, b"origin")
         if origin is not None and not self.allowed(origin, scope):
+            metrics.FAILED_HANDSHAKES.labels(reason="origin").inc()
             return await self.deny(receive, send)
         return await self.inner(scope, receive, send)
 

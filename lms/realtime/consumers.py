@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
@@ -130,11 +131,22 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            await handler(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            # Escaping here closes the socket (or refuses its handshake): counted, then raised.
+            if message["type"] == "websocket.connect":
+                metrics.FAILED_HANDSHAKES.labels(reason="error").inc()
+            else:
+                metrics.CONSUMER_ERRORS.inc()
+            raise
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
+            metrics.FAILED_HANDSHAKES.labels(reason="anonymous").inc()
             await self.close()  # before accept: the handshake is refused with HTTP 403
             return
         self.user = user
@@ -156,6 +168,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if settings.REALTIME_DIRECT_WRITES:
             self.write_direct = direct_writer(self.base_send)
         if not await self._count_socket():
+            metrics.FAILED_HANDSHAKES.labels(reason="too_many_sockets").inc()
             limit = settings.REALTIME_MAX_SOCKETS_PER_USER
             await self._error("rate_limited", f"At most {limit} open connections per user.")
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
@@ -214,6 +227,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             except Exception as exc:
                 # A database or Redis outage, or a bug: answer, and keep the socket open.
                 logger.exception("op %s failed", op)
+                metrics.CONSUMER_ERRORS.inc()
                 raise FrameError(
                     "unavailable", "The server cannot do this right now; retry shortly."
                 ) from exc

@@ -20,6 +20,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from lms.platform import metrics
+from lms.realtime import health
 from lms.realtime.db import in_db_thread
 from lms.realtime.events import control_group, group_for, site_id
 from lms.realtime.limits import UserJoins
@@ -67,6 +68,7 @@ class Hub:
         """
         if self._tasks:
             return
+        health.start_reporting()  # a process serving only sockets reports its figures too
         async with self._start_lock:
             if self._tasks:
                 return
@@ -175,6 +177,7 @@ class Hub:
                     await self._dispatch_control(message)
             except Exception:
                 logger.exception("dispatch failed for %r", message.get("topic"))
+                metrics.CONSUMER_ERRORS.inc()
 
     async def _dispatch_event(self, message: dict) -> None:
         topic = message["topic"]

@@ -1,0 +1,90 @@
+/* Realtime health page (staff): refreshes the table from GET /api/realtime/health/.
+ *
+ * Polls the JSON every report interval (at least every 2 s, at most every 30 s)
+ * rather than a topic: the figures are snapshots each process writes on a timer,
+ * so there is no event to push. Cells are formatted as the server renders them
+ * (lms/realtime/views_health.py: cell_text). Text goes in through textContent only.
+ */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("realtime-health");
+  if (!root || !window.LMSUi) return;
+  const apiUrl = root.dataset.apiUrl;
+  const seconds = Math.min(30, Math.max(2, Number(root.dataset.interval) || 5));
+  const fields = Array.prototype.map.call(root.querySelectorAll("thead th"), function (th) {
+    return th.dataset.field;
+  });
+  const body = document.getElementById("realtime-health-processes");
+  const foot = document.getElementById("realtime-health-totals");
+  const generated = document.getElementById("realtime-health-generated");
+  const status = document.getElementById("realtime-health-status");
+  const el = window.LMSUi.el;
+
+  function number(value) {
+    if (value === null || value === undefined) return "–";
+    return Number.isInteger(value) ? String(value) : value.toFixed(2).replace(/0+$/, "");
+  }
+
+  function cellText(field, row) {
+    switch (field) {
+      case "process":
+        return "id" in row ? row.hostname + " · pid " + row.pid + " · " + row.id : "Total";
+      case "serves":
+        return "serves" in row ? row.serves.join(", ") : row.processes + " processes";
+      case "failed_handshakes_per_minute": {
+        const rates = row.failed_handshakes_per_minute;
+        let total = 0;
+        const nonzero = [];
+        Object.keys(rates).forEach(function (reason) {
+          total += rates[reason];
+          if (rates[reason]) nonzero.push(reason + " " + number(rates[reason]));
+        });
+        const shown = number(Math.round(total * 100) / 100);
+        return nonzero.length ? shown + " (" + nonzero.join(", ") + ")" : shown;
+      }
+      case "delivery_latency":
+        return number(row.delivery_latency_p50_ms) + " / " + number(row.delivery_latency_p99_ms);
+      case "polls":
+        return row.held_polls + " · " + number(row.poll_requests_per_minute);
+      case "updated_at":
+        return row.updated_at || "";
+      default:
+        return number(row[field]);
+    }
+  }
+
+  function row(data, cellTag, attributes) {
+    const tr = el("tr");
+    Object.keys(attributes).forEach(function (name) { tr.setAttribute(name, attributes[name]); });
+    fields.forEach(function (field) { tr.appendChild(el(cellTag, null, cellText(field, data))); });
+    return tr;
+  }
+
+  function render(report) {
+    body.replaceChildren();
+    report.processes.forEach(function (process) {
+      body.appendChild(row(process, "td", { "data-process": process.id }));
+    });
+    if (!report.processes.length) {
+      const empty = el("tr", "muted");
+      const cell = el("td", null, "No process has reported yet.");
+      cell.colSpan = fields.length;
+      empty.appendChild(cell);
+      body.appendChild(empty);
+    }
+    foot.replaceChildren(row(report.totals, "th", {}));
+    generated.textContent = report.generated_at;
+    generated.setAttribute("datetime", report.generated_at);
+    status.textContent = "";
+  }
+
+  function refresh() {
+    window.LMSUi.getJSON(apiUrl)
+      .then(render)
+      .catch(function () { status.textContent = "Could not refresh; retrying."; })
+      .finally(function () { window.setTimeout(refresh, seconds * 1000); });
+  }
+
+  window.setTimeout(refresh, seconds * 1000);
+})();
