@@ -86,6 +86,9 @@ class _Outcome:
     events: list[tuple[str, object]] = field(default_factory=list)
     stats_changed: bool = False
     learning_changed_courses: set[int | None] = field(default_factory=set)
+    # Per course, the enrollment the write settled and its module counts, as they are now:
+    # sent with learning_changed (`settled`), so that listeners need not read them again.
+    settled: dict[int, dict] = field(default_factory=dict)
     notify: list = field(default_factory=list)
     # Today's activity after the write, when it added to it: sent with stats.updated.
     today: dict | None = None
@@ -111,7 +114,11 @@ class _Outcome:
                 create_notification()
             for course_id in sorted(self.learning_changed_courses, key=lambda c: c or 0):
                 learning_changed.send(
-                    sender=None, user_id=self.user.pk, course_id=course_id, stats_locked=True
+                    sender=None,
+                    user_id=self.user.pk,
+                    course_id=course_id,
+                    stats_locked=True,
+                    settled=self.settled.get(course_id),
                 )
 
 
@@ -285,6 +292,12 @@ def _settle_enrollment(
             outcome.add("module.completed", ModuleCompletionSerializer(module_completion).data)
 
     progress = progress_percent(modules_total=len(modules), modules_done=len(complete))
+    outcome.settled[course_id] = {
+        "enrollment": enrollment,
+        "modules_completed": len(complete),
+        "modules_total": len(modules),
+        "active_on": outcome.today["date"] if outcome.today else None,
+    }
     changed_fields = []
     if progress != enrollment.progress:
         enrollment.progress = progress

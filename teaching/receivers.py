@@ -1,1 +1,53 @@
-"""Receivers of the teaching app."""
+"""Receivers of the teaching app: a student's change in a course reaches its live roster.
+
+`roster.updated` carries the student's roster row (teaching.selectors.roster_row, one
+query). After a completion, whose cascade hands over the enrollment and its module counts
+(`settled`), it carries the part of the row those give, with `"partial": true`, and costs no
+query: the score and lesson count are read by whoever shows them
+(`GET /api/courses/{id}/roster/{user_id}/`). `roster.removed` carries the id of a student who
+left the course. All are published in the writer's transaction (sent on commit); the
+cascade's `learning_changed` is sent inside its event batch, so they cost no statement of
+their own there.
+"""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from lms.catalog.models import Enrollment
+from lms.realtime.events import publish
+from progress.signals import learning_changed
+from teaching.selectors import roster_row, roster_row_settled
+from teaching.topics import roster_topic
+
+
+def roster_publish(*, course_id: int, user_id: int) -> None:
+    row = roster_row(course_id=course_id, user_id=user_id)
+    if row is not None:
+        publish(roster_topic(course_id), "roster.updated", row)
+
+
+@receiver(learning_changed, dispatch_uid="roster_learning_changed")
+def roster_learning_changed(
+    sender, user_id: int, course_id: int | None = None, settled: dict | None = None, **kwargs
+) -> None:
+    if course_id is None:
+        return
+    if settled is None:
+        roster_publish(course_id=course_id, user_id=user_id)
+    else:
+        publish(roster_topic(course_id), "roster.updated", roster_row_settled(**settled))
+
+
+@receiver(post_save, sender=Enrollment, dispatch_uid="roster_enrollment_created")
+def roster_enrollment_created(
+    sender, instance: Enrollment, created: bool, raw: bool = False, **kwargs
+) -> None:
+    if created and not raw:
+        roster_publish(course_id=instance.course_id, user_id=instance.user_id)
+
+
+@receiver(post_delete, sender=Enrollment, dispatch_uid="roster_enrollment_deleted")
+def roster_enrollment_deleted(sender, instance: Enrollment, **kwargs) -> None:
+    publish(roster_topic(instance.course_id), "roster.removed", {"user_id": instance.user_id})

@@ -266,6 +266,18 @@ def _memory_store() -> MemoryPresence:
 _sync_redis: dict[str, Any] = {}
 
 
+def _sync_client():
+    """The process's synchronous Redis client of REDIS_URL (for synchronous callers)."""
+    client = _sync_redis.get(settings.REDIS_URL)
+    if client is None:
+        import redis
+
+        client = _sync_redis[settings.REDIS_URL] = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+        )
+    return client
+
+
 def user_socket_count(user_id: int) -> int:
     """How many sockets `user_id` has open on every server process, for synchronous callers.
 
@@ -275,15 +287,8 @@ def user_socket_count(user_id: int) -> int:
     since = time.time() - _ttl()
     topic = _sockets_key(user_id)
     if settings.REDIS_URL:
-        client = _sync_redis.get(settings.REDIS_URL)
-        if client is None:
-            import redis
-
-            client = _sync_redis[settings.REDIS_URL] = redis.Redis.from_url(
-                settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-            )
         _entries, times = RedisPresence._keys(topic)
-        return int(client.zcount(times, since, "+inf"))
+        return int(_sync_client().zcount(times, since, "+inf"))
     entries = _memory.topics.get(topic, {}) if _memory is not None else {}
     return sum(1 for entry in list(entries.values()) if entry["ts"] >= since)
 
@@ -312,6 +317,32 @@ def user_is_online(user_id: int) -> bool:
         return user_socket_count(user_id) > 0 or bool(cache.get(_polling_key(user_id)))
     except Exception:
         return False
+
+
+def users_online(user_ids) -> set[int]:
+    """Which of `user_ids` have an open socket or poll now: `user_is_online` for many users in
+    one Redis pipeline and one cache read. Empty when that cannot be known (Redis down)."""
+    user_ids = list(dict.fromkeys(user_ids))
+    if not user_ids:
+        return set()
+    since = time.time() - _ttl()
+    try:
+        if settings.REDIS_URL:
+            pipe = _sync_client().pipeline(transaction=False)
+            for user_id in user_ids:
+                pipe.zcount(RedisPresence._keys(_sockets_key(user_id))[1], since, "+inf")
+            counts = pipe.execute()
+        else:
+            topics = _memory.topics if _memory is not None else {}
+            counts = [
+                sum(1 for e in list(topics.get(_sockets_key(u), {}).values()) if e["ts"] >= since)
+                for u in user_ids
+            ]
+        online = {user_id for user_id, count in zip(user_ids, counts, strict=True) if count}
+        polling = cache.get_many([_polling_key(u) for u in user_ids if u not in online])
+        return online | {u for u in user_ids if polling.get(_polling_key(u))}
+    except Exception:
+        return set()
 
 
 def reset_for_tests() -> None:
