@@ -94,8 +94,14 @@ def test_no_delivery_in_the_window_has_no_latency():
 def test_totals_add_processes_and_merge_their_latency_buckets():
     a = [
         snap(1000, process="a", buckets=[0] * 8),
-        snap(1060, process="a", open_connections=3, joins=60, failed={"anonymous": 2},
-             buckets=[0, 0, 0, 10, 10, 10, 10, 10]),
+        snap(
+            1060,
+            process="a",
+            open_connections=3,
+            joins=60,
+            failed={"anonymous": 2},
+            buckets=[0, 0, 0, 10, 10, 10, 10, 10],
+        ),
     ]
     b = [
         snap(1000, process="b", buckets=[0] * 8),
