@@ -131,6 +131,7 @@ def my_progress(request):
             **progress,
             "current_streak": selectors.streak_current(stats=stats),
             "chart": activity_chart(progress["activity"]),
+            "quiz_results": quizzes.quiz_results(user=request.user),
             "locked_achievements": [
                 {"kind": kind, "title": title}
                 for kind, title in Achievement.Kind.choices

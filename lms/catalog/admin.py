@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from lms.catalog.models import Course, Enrollment, Lesson, Module, User
+from lms.catalog.models import Choice, Course, Enrollment, Lesson, Module, Question, Quiz, User
 
 
 @admin.register(User)
@@ -141,6 +143,16 @@ class ModuleAdmin(admin.ModelAdmin):
         return module.lesson_total
 
 
+class QuizInline(admin.StackedInline):
+    """The lesson's quiz: its pass rule here, its questions on the quiz's own page."""
+
+    model = Quiz
+    fields = (("pass_mark", "pass_required"),)
+    extra = 0
+    max_num = 1
+    show_change_link = True
+
+
 @admin.register(Lesson)
 class LessonAdmin(admin.ModelAdmin):
     list_display = ("title", "module", "course", "order", "duration_minutes")
@@ -148,6 +160,7 @@ class LessonAdmin(admin.ModelAdmin):
     list_select_related = ("module", "module__course")
     search_fields = ("title", "content", "module__title", "module__course__title")
     autocomplete_fields = ("module",)
+    inlines = (QuizInline,)
 
     @admin.display(description="Course", ordering="module__course__title")
     def course(self, lesson: Lesson) -> Course:
@@ -163,3 +176,91 @@ class EnrollmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user", "course")
     readonly_fields = ("enrolled_at",)
     date_hierarchy = "enrolled_at"
+
+
+# Quizzes: students never see which choices are correct before they submit; staff do here.
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    fields = ("text", "order", "choice_summary")
+    readonly_fields = ("choice_summary",)
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                choice_total=Count("choices"),
+                correct_total=Count("choices", filter=Q(choices__is_correct=True)),
+            )
+        )
+
+    @admin.display(description="Choices")
+    def choice_summary(self, question: Question) -> str:
+        if question.pk is None:
+            return "Save, then add its choices on the question's page."
+        total = getattr(question, "choice_total", 0)
+        correct = getattr(question, "correct_total", 0)
+        if total < 2 or correct < 1:
+            return f"{total} choice(s), {correct} correct: needs two choices, one correct."
+        return f"{total} choices, {correct} correct"
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "course", "pass_mark", "pass_required", "question_count")
+    list_filter = ("pass_required", "lesson__module__course")
+    list_select_related = ("lesson", "lesson__module__course")
+    search_fields = ("lesson__title", "lesson__module__course__title")
+    autocomplete_fields = ("lesson",)
+    fields = ("lesson", ("pass_mark", "pass_required"))
+    inlines = (QuestionInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(question_total=Count("questions"))
+
+    @admin.display(description="Course", ordering="lesson__module__course__title")
+    def course(self, quiz: Quiz) -> Course:
+        return quiz.lesson.module.course
+
+    @admin.display(description="Questions", ordering="question_total")
+    def question_count(self, quiz: Quiz) -> int:
+        return quiz.question_total
+
+
+class ChoiceInlineFormSet(BaseInlineFormSet):
+    """A question needs at least two choices, and at least one of them correct."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if len(kept) < 2:
+            raise ValidationError("A question needs at least two choices.")
+        if not any(choice.get("is_correct") for choice in kept):
+            raise ValidationError("Mark at least one choice as correct.")
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceInlineFormSet
+    fields = ("text", "is_correct", "order")
+    extra = 2
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "quiz", "order")
+    list_select_related = ("quiz__lesson",)
+    search_fields = ("text", "quiz__lesson__title")
+    autocomplete_fields = ("quiz",)
+    fields = ("quiz", "text", "order")
+    inlines = (ChoiceInline,)
