@@ -12,9 +12,13 @@ Figures per day (in TIME_ZONE):
 Past days are read from `teaching.CourseDay`, which `course_days_rollup` (run by
 `manage.py analytics_rollup` from cron) recomputes for the last few days. Today, and any
 day of the window the roll-up has not written, are computed live from the raw rows by the
-same function, in the same two queries: the figures are right even if the roll-up never
-ran, only slower. Funnel, retention and the average time to complete are aggregates over
-the course's enrollments, computed on each read (docs/benchmarks.md has their cost).
+same function, in the same two queries.
+
+The totals (enrolled, completed, mean time to complete), completions per module and
+retention by week are aggregates over all of the course's enrollments and activity, a few
+seconds at 100,000 students (docs/benchmarks.md): the same command stores them in a
+`teaching.CourseSnapshot`, read while younger than SNAPSHOT_MAX_AGE and computed live
+otherwise. So the figures are right even if the roll-up never ran, only slower.
 """
 
 from __future__ import annotations
@@ -26,19 +30,28 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Avg, Count, DurationField, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Avg, Count, DurationField, F, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from discussions.models import ThreadMessage
 from lms.catalog.models import Course, Enrollment, Module
 from progress.models import CourseActivity, ModuleCompletion
-from teaching.models import CourseDay
+from teaching.models import CourseDay, CourseSnapshot
 
 ANALYTICS_DAYS_DEFAULT = 30
 ANALYTICS_DAYS_MAX = 365
 RETENTION_WEEKS = 8  # weeks 0..7 after enrolling
 ROLLUP_DAYS_DEFAULT = 3  # the roll-up recomputes this many days before today
+# A snapshot older than this is not read (the roll-up stopped?): its figures are computed live.
+SNAPSHOT_MAX_AGE = timedelta(minutes=30)
+ENROLLMENT_FIGURES = (
+    "enrolled",
+    "completed",
+    "completion_percent",
+    "average_completion_seconds",
+    "average_completion_days",
+)
 
 FIGURES = ("active_students", "lessons_completed", "seconds", "messages")
 
@@ -189,33 +202,34 @@ def _enrollment_figures(*, course: Course) -> dict[str, Any]:
     }
 
 
-def _funnel(*, course: Course, enrolled: int) -> list[dict]:
-    """Each module in order with the enrolled students who completed it. One query."""
-    completed = (
+def _module_completions(*, course: Course) -> dict[str, int]:
+    """Enrolled students who completed each module of the course, by module id (a string,
+    as in the stored snapshot's JSON). One grouped query."""
+    rows = (
         ModuleCompletion.objects.filter(
-            module=OuterRef("pk"),
+            module__course=course,
             user_id__in=Enrollment.objects.filter(course=course).values("user_id"),
         )
         .order_by()
-        .values("module")
+        .values("module_id")
         .annotate(count=Count("id"))
-        .values("count")
+        .values_list("module_id", "count")
     )
-    modules = (
-        Module.objects.filter(course=course)
-        .order_by("order", "id")
-        .annotate(completed=Coalesce(Subquery(completed), 0))
-        .values("id", "title", "order", "completed")
-    )
+    return {str(module_id): count for module_id, count in rows}
+
+
+def _funnel(*, course: Course, completions: dict[str, int], enrolled: int) -> list[dict]:
+    """Each module of the course in order, with its completions. One query."""
+    modules = Module.objects.filter(course=course).order_by("order", "id")
     return [
         {
             "module_id": module["id"],
             "title": module["title"],
             "order": module["order"],
-            "completed": module["completed"],
-            "percent": _percent(module["completed"], enrolled),
+            "completed": completions.get(str(module["id"]), 0),
+            "percent": _percent(completions.get(str(module["id"]), 0), enrolled),
         }
-        for module in modules
+        for module in modules.values("id", "title", "order")
     ]
 
 
@@ -276,21 +290,71 @@ def _retention(*, course: Course, today: date) -> list[dict]:
     ]
 
 
+def _course_totals(*, course: Course, today: date) -> dict[str, Any]:
+    """What a snapshot holds, computed from the raw rows: enrollment totals and the mean
+    time to complete, completions per module, retention by week. Four queries."""
+    return {
+        **_enrollment_figures(course=course),
+        "module_completions": _module_completions(course=course),
+        "retention": _retention(course=course, today=today),
+    }
+
+
+@transaction.atomic
+def course_snapshots_refresh(*, course_ids: list[int] | None = None) -> int:
+    """Recompute the snapshot of every course (or those of `course_ids`); returns how many.
+
+    Four queries per course, each an aggregate over the course's enrollments and activity
+    (docs/benchmarks.md: about 3 s for a course of 100,000 students).
+    """
+    today, now = timezone.localdate(), timezone.now()
+    courses = Course.objects.order_by("id").only("id")
+    if course_ids is not None:
+        courses = courses.filter(pk__in=course_ids)
+    snapshots = [
+        CourseSnapshot(
+            course=course,
+            computed_at=now,
+            figures=_course_totals(course=course, today=today),
+        )
+        for course in courses
+    ]
+    CourseSnapshot.objects.bulk_create(
+        snapshots,
+        update_conflicts=True,
+        unique_fields=["course"],
+        update_fields=["computed_at", "figures"],
+    )
+    return len(snapshots)
+
+
 def course_analytics(*, course: Course, days: int = ANALYTICS_DAYS_DEFAULT) -> dict[str, Any]:
     """A course's engagement over the `days` days up to today, and its funnel, retention and
-    time to complete. At most nine queries, whatever the number of students or days."""
-    today = timezone.localdate()
+    time to complete (from a snapshot younger than SNAPSHOT_MAX_AGE, else live). At most
+    nine queries, whatever the number of students or days."""
+    now = timezone.now()
+    today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
     daily, rolled_up_through = _daily(course=course, first=first, today=today)
-    enrollments = _enrollment_figures(course=course)
+    snapshot = (
+        CourseSnapshot.objects.filter(course=course, computed_at__gte=now - SNAPSHOT_MAX_AGE)
+        .values("computed_at", "figures")
+        .first()
+    )
+    if snapshot is None:
+        snapshot = {"computed_at": now, "figures": _course_totals(course=course, today=today)}
+    totals = snapshot["figures"]
     return {
         "course": {"id": course.pk, "title": course.title},
         "days": days,
         "first": first,
         "last": today,
         "rolled_up_through": rolled_up_through,
-        **enrollments,
+        "totals_at": snapshot["computed_at"],
+        **{key: totals[key] for key in ENROLLMENT_FIGURES},
         "daily": daily,
-        "funnel": _funnel(course=course, enrolled=enrollments["enrolled"]),
-        "retention": _retention(course=course, today=today),
+        "funnel": _funnel(
+            course=course, completions=totals["module_completions"], enrolled=totals["enrolled"]
+        ),
+        "retention": totals["retention"],
     }

@@ -64,6 +64,9 @@ class AnalyticsSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The last day read from the daily roll-up; later days were computed live.",
     )
+    totals_at = serializers.DateTimeField(
+        help_text="When the totals, funnel and retention were computed (at most 30 minutes ago)."
+    )
     enrolled = serializers.IntegerField()
     completed = serializers.IntegerField()
     completion_percent = serializers.FloatField(allow_null=True)

@@ -33,3 +33,20 @@ class CourseDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course} on {self.day}"
+
+
+class CourseSnapshot(models.Model):
+    """A course's slow-moving engagement figures as of `computed_at`, written by
+    `manage.py analytics_rollup`: enrollment totals, the mean time to complete, the
+    completion funnel by module and retention by week after enrolling (the shapes of
+    `teaching.analytics`). Read while fresh; older or missing, they are computed live.
+    """
+
+    course = models.OneToOneField(
+        Course, on_delete=models.CASCADE, primary_key=True, related_name="engagement_snapshot"
+    )
+    computed_at = models.DateTimeField()
+    figures = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.course} as of {self.computed_at}"

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from discussions.models import DiscussionThread, ThreadMessage
 from lms.catalog.models import Enrollment
 from progress.models import CourseActivity, ModuleCompletion
-from teaching.analytics import course_analytics, course_days_rollup
-from teaching.models import CourseDay
+from teaching.analytics import course_analytics, course_days_rollup, course_snapshots_refresh
+from teaching.models import CourseDay, CourseSnapshot
 from tests.factories import (
     EnrollmentFactory,
     InstructorFactory,
@@ -176,11 +176,16 @@ def test_days_out_of_range_is_a_400(seeded, days):
     assert "days" in response.json()
 
 
+def stored_parts_removed(body: dict) -> dict:
+    return {**body, "rolled_up_through": None, "totals_at": None}
+
+
 def test_rollup_matches_the_live_figures_and_is_idempotent(seeded):
     course = seeded["course"]
     client = client_for(course.instructor)
     live = client.get(api_url(course), {"days": 30}).json()
     assert live["rolled_up_through"] is None
+    assert not CourseSnapshot.objects.exists()
 
     call_command("analytics_rollup", days=30, stdout=open("/dev/null", "w"))  # noqa: SIM115
     rows = CourseDay.objects.count()
@@ -189,9 +194,38 @@ def test_rollup_matches_the_live_figures_and_is_idempotent(seeded):
     yesterday = CourseDay.objects.get(course=course, day=timezone.localdate() - timedelta(days=1))
     assert (yesterday.active_students, yesterday.seconds, yesterday.messages) == (2, 660, 1)
 
+    snapshot = CourseSnapshot.objects.get(course=course)
+    call_command("analytics_rollup", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert CourseSnapshot.objects.count() == 2  # one per course, replaced
+    assert CourseSnapshot.objects.get(course=course).figures == snapshot.figures
+
     rolled = client.get(api_url(course), {"days": 30}).json()
     assert rolled["rolled_up_through"] == (timezone.localdate() - timedelta(days=1)).isoformat()
-    assert {**rolled, "rolled_up_through": None} == live
+    assert stored_parts_removed(rolled) == stored_parts_removed(live)
+
+
+def test_a_stale_snapshot_is_not_read(seeded):
+    course = seeded["course"]
+    course_snapshots_refresh()
+    CourseSnapshot.objects.filter(course=course).update(
+        computed_at=timezone.now() - timedelta(hours=1),
+        figures={**CourseSnapshot.objects.get(course=course).figures, "enrolled": 999},
+    )
+    body = client_for(course.instructor).get(api_url(course)).json()
+    assert body["enrolled"] == 4
+
+
+def test_a_fresh_snapshot_is_read_with_the_current_modules(seeded):
+    course = seeded["course"]
+    course_snapshots_refresh()
+    first, _ = seeded["modules"]
+    first.title = "Renamed"
+    first.save()
+    Enrollment.objects.filter(course=course).first().delete()  # not seen until the next run
+
+    body = client_for(course.instructor).get(api_url(course)).json()
+    assert body["enrolled"] == 4
+    assert body["funnel"][0]["title"] == "Renamed"
 
 
 def test_days_the_rollup_missed_are_computed_live(seeded):
@@ -201,7 +235,7 @@ def test_days_the_rollup_missed_are_computed_live(seeded):
     course_days_rollup(days=2)  # only the last two days before today: older ones missing
 
     body = client.get(api_url(course), {"days": 30}).json()
-    assert {**body, "rolled_up_through": None} == live
+    assert stored_parts_removed(body) == stored_parts_removed(live)
 
 
 def test_rollup_recomputes_a_changed_day(seeded):
@@ -228,9 +262,10 @@ def add_students(course, count: int, *, days_ago: int) -> None:
             active(student, course, days_ago=n)
 
 
-# The API: the permission, the course, 3 for the days, 1 enrollment totals, 1 funnel, 2
-# retention. The page adds the session, the user and the layout's two unread counts.
-@pytest.mark.parametrize(("path", "bound"), [(api_url, 9), (page_url, 13)])
+# The API: the permission, the course, 3 for the days, the snapshot, the modules, and
+# without a snapshot 4 for the totals. The page adds the session, the user and the
+# layout's two unread counts.
+@pytest.mark.parametrize(("path", "bound"), [(api_url, 11), (page_url, 15)])
 def test_queries_do_not_grow_with_students_or_days(
     seeded, path, bound, django_assert_max_num_queries
 ):
@@ -243,6 +278,9 @@ def test_queries_do_not_grow_with_students_or_days(
     add_students(course, 6, days_ago=40)
     course_days_rollup(days=5)
     with django_assert_max_num_queries(bound):
+        assert client.get(path(course), {"days": 90}).status_code == 200
+    course_snapshots_refresh()
+    with django_assert_max_num_queries(bound - 4):
         assert client.get(path(course), {"days": 90}).status_code == 200
 
 

@@ -2,14 +2,14 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from teaching.analytics import ROLLUP_DAYS_DEFAULT, course_days_rollup
+from teaching.analytics import ROLLUP_DAYS_DEFAULT, course_days_rollup, course_snapshots_refresh
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute the stored engagement figures of every course for the last days before "
-        "today (teaching.CourseDay). Idempotent and cheap: run it from cron every 10 minutes; "
-        "--days 365 fills a year after an import."
+        "Recompute the stored engagement figures of every course: its days before today "
+        "(teaching.CourseDay) and its totals, funnel and retention (teaching.CourseSnapshot). "
+        "Idempotent: run it from cron every 10 minutes; --days 365 fills a year after an import."
     )
 
     def add_arguments(self, parser):
@@ -29,7 +29,11 @@ class Command(BaseCommand):
             raise CommandError("--days must be 1 or more.")
         started = time.perf_counter()
         rows = course_days_rollup(days=days, course_ids=course)
+        snapshots = course_snapshots_refresh(course_ids=course)
         elapsed = time.perf_counter() - started
         self.stdout.write(
-            self.style.SUCCESS(f"Engagement rolled up in {elapsed:.2f}s: {rows} course days.")
+            self.style.SUCCESS(
+                f"Engagement rolled up in {elapsed:.2f}s: {rows} course days, "
+                f"{snapshots} course snapshots."
+            )
         )
