@@ -104,3 +104,32 @@ def test_health_api_refuses_students_on_a_real_server(daphne_servers):
     with pytest.raises(HTTPError) as refused:
         urlopen(request, timeout=10)
     assert refused.value.code == 403
+
+
+@pytest.mark.browser
+def test_health_page_follows_the_processes_live(daphne_servers, browser):
+    from playwright.sync_api import expect
+    from websockets.sync.client import connect
+
+    from tests.e2e.browser import signed_in_context
+
+    (server,) = daphne_servers(1, REALTIME_HEALTH_INTERVAL="1")
+    student_key = token_for(UserFactory())
+    context = signed_in_context(browser, server, StaffFactory())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto("/staff/realtime/")
+    row = page.locator(f'#realtime-health-processes tr:has-text("pid {server.process.pid}")')
+    open_sockets = row.locator("td").nth(2)
+    # The page's own connection (every signed-in page has one) is the first socket.
+    expect(open_sockets).to_have_text("1")
+
+    # Playwright's sync API holds this thread's event loop: a synchronous websocket client.
+    with connect(server.ws_url, additional_headers={"Authorization": f"Token {student_key}"}):
+        # Without a reload: health.js reads the API again every interval.
+        expect(open_sockets).to_have_text("2")
+    expect(open_sockets).to_have_text("1")
+    expect(page.locator("#realtime-health-totals th").first).to_have_text("Total")
+    assert errors == []
+    context.close()
