@@ -30,7 +30,7 @@ COLUMNS = [
     ("delivery_latency", "Delivery p50 / p99 (ms)"),
     ("polls", "Held polls · polls / min"),
     ("consumer_errors_per_minute", "Consumer errors / min"),
-    ("updated_at", "Updated"),
+    ("updated_at", "Updated (UTC)"),
 ]
 
 
@@ -45,7 +45,9 @@ def cell_text(field: str, row: dict[str, Any]) -> str:
     if field == "process":
         return f"{row['hostname']} · pid {row['pid']} · {row['id']}" if "id" in row else "Total"
     if field == "serves":
-        return ", ".join(row["serves"]) if "serves" in row else f"{row['processes']} processes"
+        if "serves" in row:
+            return ", ".join(row["serves"])
+        return f"{row['processes']} process" + ("" if row["processes"] == 1 else "es")
     if field == "failed_handshakes_per_minute":
         rates = row["failed_handshakes_per_minute"]
         nonzero = [f"{reason} {_number(rate)}" for reason, rate in rates.items() if rate]
@@ -57,7 +59,7 @@ def cell_text(field: str, row: dict[str, Any]) -> str:
     if field == "polls":
         return f"{row['held_polls']} · {_number(row['poll_requests_per_minute'])}"
     if field == "updated_at":
-        return row.get("updated_at", "")
+        return row.get("updated_at", "")[11:19]  # the time of an ISO date and time
     return _number(row[field])
 
 

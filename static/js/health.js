@@ -31,7 +31,8 @@
       case "process":
         return "id" in row ? row.hostname + " · pid " + row.pid + " · " + row.id : "Total";
       case "serves":
-        return "serves" in row ? row.serves.join(", ") : row.processes + " processes";
+        if ("serves" in row) return row.serves.join(", ");
+        return row.processes + (row.processes === 1 ? " process" : " processes");
       case "failed_handshakes_per_minute": {
         const rates = row.failed_handshakes_per_minute;
         let total = 0;
@@ -48,23 +49,27 @@
       case "polls":
         return row.held_polls + " · " + number(row.poll_requests_per_minute);
       case "updated_at":
-        return row.updated_at || "";
+        return (row.updated_at || "").slice(11, 19);
       default:
         return number(row[field]);
     }
   }
 
-  function row(data, cellTag, attributes) {
+  function row(data, attributes, isTotal) {
     const tr = el("tr");
     Object.keys(attributes).forEach(function (name) { tr.setAttribute(name, attributes[name]); });
-    fields.forEach(function (field) { tr.appendChild(el(cellTag, null, cellText(field, data))); });
+    fields.forEach(function (field, index) {
+      const cell = el(isTotal && index === 0 ? "th" : "td", null, cellText(field, data));
+      if (isTotal && index === 0) cell.scope = "row";
+      tr.appendChild(cell);
+    });
     return tr;
   }
 
   function render(report) {
     body.replaceChildren();
     report.processes.forEach(function (process) {
-      body.appendChild(row(process, "td", { "data-process": process.id }));
+      body.appendChild(row(process, { "data-process": process.id }, false));
     });
     if (!report.processes.length) {
       const empty = el("tr", "muted");
@@ -73,7 +78,7 @@
       empty.appendChild(cell);
       body.appendChild(empty);
     }
-    foot.replaceChildren(row(report.totals, "th", {}));
+    foot.replaceChildren(row(report.totals, {}, true));
     generated.textContent = report.generated_at;
     generated.setAttribute("datetime", report.generated_at);
     status.textContent = "";
