@@ -1,11 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.template.response import TemplateResponse
 
 from lms.catalog.models import Course
+from lms.platform.exceptions import RateLimited
 from notifications.forms import AnnouncementForm
 from notifications.models import (
+    Announcement,
     DigestRun,
     Notification,
     NotificationPreference,
@@ -20,23 +23,27 @@ from notifications.services import announcement_send, email_requeue
 def announce_to_course(modeladmin, request, queryset):
     """Course admin action: an intermediate form with a title and a message.
 
-    Every active student enrolled in each selected course gets a notification,
-    and open course pages show the announcement live.
+    Each selected course keeps the announcement (on its page, by the signed-in staff
+    member), every active student enrolled in it gets a notification, and open course
+    pages show it live. All courses or none: a refusal for one sends nothing.
     """
     form = AnnouncementForm(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
         total = 0
-        for course in queryset:
-            try:
-                sent = announcement_send(
-                    course=course,
-                    title=form.cleaned_data["title"],
-                    message=form.cleaned_data["message"],
-                )
-            except ValidationError as exc:
-                modeladmin.message_user(request, "; ".join(exc.messages), messages.ERROR)
-                return None
-            total += len(sent)
+        try:
+            with transaction.atomic():
+                for course in queryset:
+                    _, sent = announcement_send(
+                        course=course,
+                        author=request.user,
+                        title=form.cleaned_data["title"],
+                        message=form.cleaned_data["message"],
+                    )
+                    total += len(sent)
+        except (ValidationError, PermissionDenied, RateLimited) as exc:
+            reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            modeladmin.message_user(request, reason, messages.ERROR)
+            return None
         modeladmin.message_user(
             request,
             f"Announcement sent to {total} student{'s' if total != 1 else ''} "
@@ -78,6 +85,23 @@ class NotificationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.kind = obj.kind or Notification.Kind.OTHER
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    """Announcements kept on course pages; new ones are posted with the course's
+    "announce" action (or on the course page), which also notifies the students."""
+
+    list_display = ("title", "course", "author", "created_at")
+    list_filter = ("created_at",)
+    list_select_related = ("course", "author")
+    search_fields = ("title", "message", "course__title", "author__username")
+    readonly_fields = ("course", "author", "created_at")
+    fields = ("course", "author", "title", "message", "created_at")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class SubscriptionReminderInline(admin.TabularInline):

@@ -1,10 +1,11 @@
 from django import forms
 
-from notifications.models import Channel, Kind
-from notifications.services import MESSAGE_MAX, TITLE_MAX
+from notifications.models import MESSAGE_MAX, TITLE_MAX, Channel, Kind
 
 
 class AnnouncementForm(forms.Form):
+    """An announcement to a course: on the course page, and in the admin's "announce" action."""
+
     title = forms.CharField(max_length=TITLE_MAX, strip=True)
     message = forms.CharField(
         max_length=MESSAGE_MAX, strip=True, widget=forms.Textarea(attrs={"rows": 6, "cols": 60})

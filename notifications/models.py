@@ -3,6 +3,10 @@ from django.db import models
 
 from lms.catalog.models import Course
 
+# What users write: limits defined once, imported by services, serializers, forms and templates.
+TITLE_MAX = 255
+MESSAGE_MAX = 4000
+
 
 class Kind(models.TextChoices):
     """What a notification is about; each user chooses a Channel per kind."""
@@ -53,7 +57,7 @@ class Notification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    title = models.CharField(max_length=255)
+    title = models.CharField(max_length=TITLE_MAX)
     message = models.TextField(blank=True)
     type = models.CharField(max_length=10, choices=Type.choices, default=Type.INFO)
     is_read = models.BooleanField(default=False)
@@ -221,3 +225,29 @@ class DigestRun(models.Model):
         return (
             f"{self.get_period_display()} digest of {self.user} from {self.period_start:%Y-%m-%d}"
         )
+
+
+class Announcement(models.Model):
+    """What a course's instructor or staff told its students: kept, listed on the course
+    page, and sent to each student as a notification when posted."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="announcements")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="announcements",
+    )
+    title = models.CharField(max_length=TITLE_MAX)
+    message = models.TextField(max_length=MESSAGE_MAX)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["course", "-created_at"], name="announcement_course_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -9,9 +9,10 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from lms.catalog.models import User
+from lms.catalog.models import Course, User
 from notifications.models import (
     DEFAULT_CHANNELS,
+    Announcement,
     Channel,
     DigestRun,
     Kind,
@@ -26,6 +27,15 @@ def notification_list(*, user: User, unread: bool = False) -> QuerySet[Notificat
     if unread:
         notifications = notifications.filter(is_read=False)
     return notifications.order_by("-created_at", "-id")
+
+
+def announcement_list(*, course: Course) -> QuerySet[Announcement]:
+    """The course's announcements, newest first, with their authors."""
+    return (
+        Announcement.objects.filter(course=course)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+    )
 
 
 def notification_unread_count(*, user: User) -> int:

@@ -12,20 +12,29 @@ they say is built in notifications/emails.py.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from lms.catalog.models import Course, Enrollment, Lesson, User
+from lms.catalog.permissions import NOT_A_TEACHER, course_teaching_access
 from lms.catalog.topics import course_topic
+from lms.platform import metrics
+from lms.platform.exceptions import RateLimited
 from lms.realtime.events import publish
 from notifications import emails, events, outbox
 from notifications.models import (
     DEFAULT_CHANNELS,
+    MESSAGE_MAX,
+    TITLE_MAX,
+    Announcement,
     Channel,
     DigestRun,
     Kind,
@@ -41,10 +50,12 @@ from notifications.selectors import (
     notification_channels,
     notification_unread_count,
 )
+from notifications.serializers import AnnouncementSerializer
 
 DEFAULT_REMINDER_DAYS = (7, 3, 1)
-TITLE_MAX = 255
-MESSAGE_MAX = 4000
+# Announcements each author may post per window (counted in the shared cache).
+ANNOUNCEMENT_RATE_LIMIT = 10
+ANNOUNCEMENT_RATE_WINDOW_SECONDS = 3600
 
 
 def _clean_text(value: str, *, field: str, limit: int) -> str:
@@ -438,14 +449,58 @@ def notification_create_many(
     return notifications
 
 
-# Staff announcements.
+# Announcements.
+
+
+def _announcement_rate_check(*, author_id: int) -> None:
+    """Count one announcement of the author, or raise RateLimited when the window is full.
+
+    A window opens at the author's first announcement and lasts the hour; add() only
+    creates a missing key, so concurrent processes agree on one window.
+    """
+    base = f"{settings.REALTIME_NAMESPACE}:notifications:announcerate:{author_id}"
+    count_key, start_key = f"{base}:count", f"{base}:start"
+    now = time.time()
+    cache.add(start_key, now, timeout=ANNOUNCEMENT_RATE_WINDOW_SECONDS)
+    cache.add(count_key, 0, timeout=ANNOUNCEMENT_RATE_WINDOW_SECONDS)
+    try:
+        count = cache.incr(count_key)
+    except ValueError:  # the window expired between add() and incr()
+        cache.set(start_key, now, timeout=ANNOUNCEMENT_RATE_WINDOW_SECONDS)
+        cache.set(count_key, 1, timeout=ANNOUNCEMENT_RATE_WINDOW_SECONDS)
+        count = 1
+    if count <= ANNOUNCEMENT_RATE_LIMIT:
+        return
+    started = cache.get(start_key) or now
+    metrics.RATE_LIMITED.labels(scope="announcements").inc()
+    retry_after = max(1, math.ceil(started + ANNOUNCEMENT_RATE_WINDOW_SECONDS - now))
+    minutes = math.ceil(retry_after / 60)
+    raise RateLimited(
+        f"You have posted {ANNOUNCEMENT_RATE_LIMIT} announcements in the last hour. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+        retry_after=retry_after,
+    )
 
 
 @transaction.atomic
-def announcement_send(*, course: Course, title: str, message: str) -> list[Notification]:
-    """Notify every active student enrolled in the course, and tell the course's live pages."""
+def announcement_send(
+    *, course: Course, author: User, title: str, message: str
+) -> tuple[Announcement, list[Notification]]:
+    """Post an announcement to the course: store it, notify every active student enrolled
+    in it (each per their preference for announcements), and tell the course's live pages.
+
+    Only the course's instructor and staff may (PermissionDenied otherwise); each author
+    posts at most ANNOUNCEMENT_RATE_LIMIT per hour (RateLimited). Returns the announcement
+    and the notifications written.
+    """
     title = _clean_text(title, field="title", limit=TITLE_MAX)
     message = _clean_text(message, field="message", limit=MESSAGE_MAX)
+    if course_teaching_access(user=author, course_id=course.pk) is None:
+        raise PermissionDenied(NOT_A_TEACHER)
+    _announcement_rate_check(author_id=author.pk)
+    announcement = Announcement.objects.create(
+        course=course, author=author, title=title, message=message
+    )
     notifications = notification_create_many(
         user_ids=Enrollment.objects.filter(course=course, user__is_active=True).values_list(
             "user_id", flat=True
@@ -457,17 +512,8 @@ def announcement_send(*, course: Course, title: str, message: str) -> list[Notif
         related_entity_type="course",
         related_entity_id=course.pk,
     )
-    publish(
-        course_topic(course.pk),
-        "announcement",
-        {
-            "course": course.pk,
-            "title": title,
-            "message": message,
-            "created_at": timezone.now(),
-        },
-    )
-    return notifications
+    publish(course_topic(course.pk), "announcement", AnnouncementSerializer(announcement).data)
+    return announcement, notifications
 
 
 # Preferences.

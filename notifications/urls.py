@@ -1,8 +1,13 @@
 from django.urls import path
 
-from notifications import views
+from notifications import views, views_announcements
 
 urlpatterns = [
+    path(
+        "courses/<int:course_id>/announcements/",
+        views_announcements.course_announcements,
+        name="course-announcements",
+    ),
     path("notifications/", views.notification_list_page, name="notifications"),
     path(
         "notifications/<int:notification_id>/read/",

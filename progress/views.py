@@ -12,7 +12,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lms.catalog import selectors as catalog
 from lms.catalog.models import Lesson
-from lms.catalog.permissions import course_access, course_is_visible, course_member_or_error
+from lms.catalog.permissions import (
+    course_access,
+    course_is_visible,
+    course_member_or_error,
+    course_teaching_access,
+)
+from notifications.forms import AnnouncementForm
+from notifications.selectors import announcement_list
 from progress import quizzes, selectors, services
 from progress.models import Achievement
 
@@ -24,6 +31,8 @@ CHART_LEFT, CHART_TOP = 30, 18  # room for weekday and month labels
 # Minutes from which a day gets the next shade (a day with any activity is at least 1).
 ACTIVITY_LEVELS = (15, 30, 60)
 WEEKDAY_LABELS = {0: "Mon", 2: "Wed", 4: "Fri"}
+# Announcements listed on the course page; the rest on the course's announcements page.
+COURSE_PAGE_ANNOUNCEMENTS = 10
 
 
 def activity_level(*, seconds: int, lessons_completed: int) -> int:
@@ -156,6 +165,13 @@ def course_detail(request, course_id: int):
     first_lesson = next((x for x in lessons if x.pk not in completed_ids), None) or (
         lessons[0] if lessons else None
     )
+    # Announcements are for the course's members, like its lessons; the latest few here.
+    announcements = (
+        list(announcement_list(course=course)[: COURSE_PAGE_ANNOUNCEMENTS + 1])
+        if grant is not None
+        else []
+    )
+    teaches = grant is not None and course_teaching_access(user=request.user, course_id=course.pk)
     return render(
         request,
         "progress/course_detail.html",
@@ -163,6 +179,10 @@ def course_detail(request, course_id: int):
             "course": course,
             "modules": modules,
             "enrollment": enrollment,
+            "announcements": announcements[:COURSE_PAGE_ANNOUNCEMENTS],
+            "more_announcements": len(announcements) > COURSE_PAGE_ANNOUNCEMENTS,
+            "can_announce": bool(teaches),
+            "announcement_form": AnnouncementForm() if teaches else None,
             "can_open_lessons": grant is not None,
             "completed_ids": completed_ids,
             "first_lesson": first_lesson,

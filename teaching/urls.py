@@ -1,8 +1,10 @@
 from django.urls import path  # noqa: F401
 
 from teaching import views, views_analytics
+from teaching.admin_site import course_authoring
 
 urlpatterns = [
+    path("teach/admin/", course_authoring.urls),
     path("teach/", views.dashboard, name="teach-dashboard"),
     path("teach/courses/<int:course_id>/", views.roster, name="teach-roster"),
     path(

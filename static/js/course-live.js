@@ -1,5 +1,5 @@
 /* Live course content on the course page: lessons and modules added, changed or removed
- * in the admin appear without a reload, and announcements show up. Subscribes to
+ * in the admin appear without a reload, and announcements go on top of the page's list. Subscribes to
  * `course:{id}` for `#course-content[data-course-id]` (progress.js shows the progress its
  * join reports). Text goes in with textContent only.
  */
@@ -14,6 +14,7 @@
     var root = document.querySelector("#course-content[data-course-id]");
     if (!root || !document.body.dataset.userId) return;
     var courseId = Number(root.dataset.courseId);
+    ui.localizeTimes(document.querySelector("[data-announcement-list]"));
     var moduleList = root.querySelector(".module-list");
     // Lessons are links only for viewers who may open them: copy what the page does.
     var linked = !!root.querySelector("[data-lesson-id] a.lesson-title") || !root.querySelector("[data-lesson-id]");
@@ -117,12 +118,32 @@
       document.querySelectorAll("[data-course-title]").forEach(function (n) { n.textContent = course.title; });
     }
 
+    // A posted announcement goes on top of the page's list (the same markup as
+    // notifications/_announcement.html); a replayed one already listed is left alone.
     function announce(data) {
-      var box = el("div", "card course-announcement is-new");
-      box.setAttribute("role", "status");
-      box.appendChild(el("strong", "", data.title));
-      box.appendChild(el("p", "", data.message));
-      root.parentNode.insertBefore(box, root);
+      var list = document.querySelector("[data-announcement-list]");
+      if (!list) return;
+      if (data.id && list.querySelector('[data-announcement-id="' + Number(data.id) + '"]')) return;
+      var item = el("li", "card course-announcement");
+      if (data.id) {
+        item.id = "announcement-" + Number(data.id);
+        item.dataset.announcementId = String(Number(data.id));
+      }
+      item.setAttribute("role", "status");
+      item.appendChild(el("h3", "announcement-title", data.title));
+      var meta = el("p", "small muted announcement-meta", (data.author && data.author.name) || "deleted user");
+      if (data.created_at) {
+        meta.appendChild(document.createTextNode(" · "));
+        var time = el("time", "", ui.formatTime(data.created_at));
+        time.setAttribute("datetime", data.created_at);
+        meta.appendChild(time);
+      }
+      item.appendChild(meta);
+      item.appendChild(el("p", "announcement-message", data.message));
+      var empty = list.querySelector("[data-announcement-empty]");
+      if (empty) empty.remove();
+      list.insertBefore(item, list.firstChild);
+      flash(item);
       ui.toast("Announcement", data.title);
     }
 

@@ -162,7 +162,12 @@ def test_an_announcement_emails_the_students_who_chose_email(
         EnrollmentFactory(user=student, course=course)
 
     with django_capture_on_commit_callbacks(execute=True):
-        announcement_send(course=course, title="Exam & results", message="On <Friday>.")
+        announcement_send(
+            course=course,
+            author=course.instructor,
+            title="Exam & results",
+            message="On <Friday>.",
+        )
 
     assert sorted(m.to[0] for m in mail.outbox) == sorted([by_default.email, owner.email])
     message = next(m for m in mail.outbox if m.to == [by_default.email])

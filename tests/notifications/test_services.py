@@ -74,7 +74,9 @@ def test_an_announcement_reaches_every_enrolled_active_student_once():
     inactive = EnrollmentFactory(course=course, user=UserFactory(is_active=False)).user
     outsider = UserFactory()
 
-    sent = announcement_send(course=course, title="  Exam moved  ", message="To Friday.")
+    _, sent = announcement_send(
+        course=course, author=course.instructor, title="  Exam moved  ", message="To Friday."
+    )
 
     assert sorted(n.user_id for n in sent) == sorted(s.pk for s in students)
     for student in students:
@@ -103,6 +105,6 @@ def test_an_announcement_needs_a_title_and_a_message(title, message):
     EnrollmentFactory(course=course)
 
     with pytest.raises(ValidationError):
-        announcement_send(course=course, title=title, message=message)
+        announcement_send(course=course, author=course.instructor, title=title, message=message)
 
     assert not Notification.objects.exists()

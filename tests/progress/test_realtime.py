@@ -220,7 +220,7 @@ async def test_an_announcement_reaches_students_of_the_course():
         await carol_ws.join(f"user:{carol.pk}")
 
         await database_sync_to_async(announcement_send)(
-            course=course, title="Live session", message="Tonight at 8."
+            course=course, author=course.instructor, title="Live session", message="Tonight at 8."
         )
 
         announced = await alice_ws.next_event(f"course:{course.pk}", "announcement")
