@@ -234,6 +234,27 @@ COURSES = [
     },
 ]
 
+# A quiz on one lesson of the first course: (question, [(choice, correct), ...]).
+QUIZ = {
+    "lesson": "Loops and conditions",
+    "pass_mark": 70,
+    "pass_required": True,
+    "questions": [
+        (
+            "Which keywords let a program choose between branches?",
+            [("if", True), ("elif", True), ("else", True), ("loop", False)],
+        ),
+        (
+            "What marks which lines belong to a branch in Python?",
+            [("Curly braces", False), ("Indentation", True), ("Semicolons", False)],
+        ),
+        (
+            "Which loop repeats as long as a condition holds?",
+            [("for", False), ("while", True), ("repeat", False)],
+        ),
+    ],
+}
+
 WELCOME_THREAD = {
     "title": "Welcome! Introduce yourself",
     "message": (

@@ -1,11 +1,14 @@
 """Quizzes in the services: scoring, the pass rule, completion with the best score."""
 
+from io import StringIO
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lms.catalog.models import Lesson
+from lms.catalog.models import Lesson, Question, Quiz
 from lms.realtime.models import Event
 from progress import quizzes
 from progress.models import LearningStats, LessonCompletion, QuizAttempt
@@ -250,3 +253,16 @@ def test_a_lesson_without_quiz_completes_at_the_same_query_cost_as_before(user):
         lesson_complete(user=quiz_lesson_user, lesson=q_middle)
 
     assert len(with_quiz) == len(plain)
+
+
+def test_the_demo_data_has_one_quiz_in_the_first_course_however_often_it_is_seeded():
+    for _ in range(2):
+        call_command("seed_demo", stdout=StringIO())
+
+    quiz = Quiz.objects.select_related("lesson__module__course").get()
+    assert quiz.lesson.module.course.title == "Python Foundations"
+    assert quiz.pass_required is True
+    assert Question.objects.filter(quiz=quiz).count() == 3
+    for question in quiz.questions.all():
+        assert question.choices.count() >= 2
+        assert question.choices.filter(is_correct=True).exists()

@@ -10,9 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from discussions.models import DiscussionThread, ThreadMessage
-from lms.catalog.models import Course, Enrollment, Lesson, Module, User
+from lms.catalog.models import Choice, Course, Enrollment, Lesson, Module, Question, Quiz, User
 from lms.catalog.services import enrollment_create
-from lms.demo.demo_content import COURSES, WELCOME_THREAD
+from lms.demo.demo_content import COURSES, QUIZ, WELCOME_THREAD
 from lms.platform.hashers import demo_password_marker
 
 ACCOUNTS = [
@@ -53,6 +53,7 @@ class Command(BaseCommand):
             for name in ENROLLED_IN_FIRST_COURSE:
                 enrollment_create(user=users[name], course=first_course)
             self._welcome_thread(first_course, author=users["teacher"])
+            self._quiz(QUIZ, course=first_course)
 
         self.stdout.write("Demo accounts (password = username):")
         for name, role, *_ in ACCOUNTS:
@@ -106,6 +107,22 @@ class Command(BaseCommand):
                     },
                 )
         return course
+
+    def _quiz(self, spec: dict, *, course: Course) -> None:
+        """The lesson's quiz, with its questions, once: a quiz already there is left as is."""
+        lesson = Lesson.objects.get(module__course=course, title=spec["lesson"])
+        quiz, created = Quiz.objects.get_or_create(
+            lesson=lesson,
+            defaults={"pass_mark": spec["pass_mark"], "pass_required": spec["pass_required"]},
+        )
+        if not created:
+            return
+        for question_order, (text, choices) in enumerate(spec["questions"]):
+            question = Question.objects.create(quiz=quiz, text=text, order=question_order)
+            Choice.objects.bulk_create(
+                Choice(question=question, text=choice, is_correct=correct, order=order)
+                for order, (choice, correct) in enumerate(choices)
+            )
 
     def _welcome_thread(self, course: Course, *, author: User) -> None:
         thread, _ = DiscussionThread.objects.get_or_create(
