@@ -50,7 +50,9 @@ class LessonCompleteView(APIView):
 
     Returns my enrollment in the lesson's course. Idempotent: completing again
     returns 200 with the same enrollment and creates nothing; a new score
-    replaces the stored one. 403 when not enrolled, 404 for an unknown lesson.
+    replaces the stored one; a lesson with a quiz keeps my best quiz score instead
+    (docs/quizzes.md). 403 when not enrolled, or when the lesson's quiz must be passed
+    first ("Pass the quiz to complete this lesson."); 404 for an unknown lesson.
     """
 
     throttle_classes = [ScopedRateThrottle]
