@@ -1,6 +1,8 @@
 """The quiz API: answers hidden until submitted, attempts, errors and who may do what."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from lms.catalog.models import Lesson
@@ -300,3 +302,19 @@ def test_the_quiz_endpoints_are_in_the_schema(auth_client):
         assert path in schema["paths"], path
     choice = schema["components"]["schemas"]["QuizChoice"]["properties"]
     assert set(choice) == {"id", "text"}
+
+
+def submit_queries(questions: int) -> int:
+    student = UserFactory()
+    lesson = lessons_of(enrolled_course(student, modules=1, lessons_per_module=2))[0]
+    quiz = quiz_of(lesson, [[True, False, False]] * questions, pass_mark=0)
+    client = client_of(student)
+    attempt_id = start(client, lesson).json()["id"]
+    answers = right_answers(quiz)
+    with CaptureQueriesContext(connection) as queries:
+        assert submit(client, attempt_id, answers).status_code == 200
+    return len(queries)
+
+
+def test_the_submit_costs_the_same_queries_for_2_or_20_questions():
+    assert submit_queries(20) == submit_queries(2)
