@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from lms.catalog.models import Enrollment, User
+from notifications.models import Announcement
 from progress.models import LessonCompletion
 from tests.factories import (
     CourseFactory,
@@ -433,10 +434,13 @@ def test_course_page_query_count_does_not_grow_with_lessons(
 ):
     course = course_with_lessons(modules=5, lessons_per_module=6)
     EnrollmentFactory(user=student, course=course)
+    for n in range(12):
+        Announcement.objects.create(course=course, title=f"Note {n}", message="m")
     client = client_for(student)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # one of them lists the announcements
         response = client.get(course.get_absolute_url())
     assert text_of(response).count("data-lesson-id=") == 30
+    assert text_of(response).count("data-announcement-id=") == 10
 
 
 # Enrolling from the course page
