@@ -123,8 +123,11 @@ def test_inactive_days_filter(instructor, course):
     assert {r["user_id"] for r in inactive["results"]} == {stale.pk, never.pk}
     row = next(r for r in inactive["results"] if r["user_id"] == stale.pk)
     assert row["last_active"] == (today - timedelta(days=10)).isoformat()
+    assert recent.pk in {
+        r["user_id"] for r in roster(instructor, course, inactive_days=2)["results"]
+    }
     assert recent.pk not in {
-        r["user_id"] for r in roster(instructor, course, inactive_days=1)["results"]
+        r["user_id"] for r in roster(instructor, course, inactive_days=3)["results"]
     }
 
 
