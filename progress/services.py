@@ -92,6 +92,9 @@ class _Outcome:
     notify: list = field(default_factory=list)
     # Today's activity after the write, when it added to it: sent with stats.updated.
     today: dict | None = None
+    # Courses where the write only added time, on a day the student was already active in
+    # them: sent with learning_changed (`time_only`), for listeners that show no time.
+    time_only_courses: set[int] = field(default_factory=set)
 
     def add(self, event: str, data) -> None:
         self.events.append((event, data))
@@ -119,6 +122,7 @@ class _Outcome:
                     course_id=course_id,
                     stats_locked=True,
                     settled=self.settled.get(course_id),
+                    time_only=course_id in self.time_only_courses,
                 )
 
 
@@ -179,11 +183,12 @@ def _activity_add(model, *, keys: dict, seconds: int, lessons_completed: int) ->
 
 def _daily_activity_add(
     *, user: User, course_id: int, day: date, seconds: int = 0, lessons_completed: int = 0
-) -> dict:
+) -> tuple[dict, bool]:
     """Add to the user's activity of `day`, overall and in the course; returns the day's
-    overall totals `{date, seconds, lessons_completed}`. Two upserts, under the stats lock.
+    overall totals `{date, seconds, lessons_completed}`, and whether it is the first
+    activity of the day in the course. Two upserts, under the stats lock.
     """
-    _activity_add(
+    course_seconds, course_lessons = _activity_add(
         CourseActivity,
         keys={"course": course_id, "user": user.pk, "day": day},
         seconds=seconds,
@@ -195,7 +200,8 @@ def _daily_activity_add(
         seconds=seconds,
         lessons_completed=lessons_completed,
     )
-    return {"date": day.isoformat(), "seconds": day_seconds, "lessons_completed": day_lessons}
+    totals = {"date": day.isoformat(), "seconds": day_seconds, "lessons_completed": day_lessons}
+    return totals, (course_seconds, course_lessons) == (seconds, lessons_completed)
 
 
 def _achievements_unlock(
@@ -391,7 +397,7 @@ def lesson_complete(
     outcome.notify.append(lambda: notifications.notify_lesson_completed(user=user, lesson=lesson))
     today = timezone.localdate(now)
     _record_active_day(stats=stats, today=today)
-    outcome.today = _daily_activity_add(
+    outcome.today, _ = _daily_activity_add(
         user=user, course_id=course_id, day=today, lessons_completed=1
     )
     if score is not None:
@@ -640,10 +646,12 @@ def lesson_activity_record(
         _achievements_unlock(user=user, stats=stats, outcome=outcome)
     if credited:
         stats.save()
-        outcome.today = _daily_activity_add(
+        outcome.today, course_day_started = _daily_activity_add(
             user=user, course_id=course_id, day=today, seconds=credited
         )
         outcome.learning_changed_courses.add(course_id)
+        if not course_day_started:
+            outcome.time_only_courses.add(course_id)
     outcome.stats_changed = day_changed or stats.total_time_spent != minutes_before
     outcome.publish(stats)
     return ActivityResult(

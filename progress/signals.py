@@ -4,6 +4,11 @@ from django.dispatch import Signal
 
 # Sent (inside the writer's transaction) whenever what a student's points are made
 # of changes: stats, a certificate, a course completion, time spent.
-# Arguments: user_id: int, course_id: int | None, stats_locked: bool (the sender holds
-# the user's LearningStats row lock already, as the progress services always do).
+# Arguments: user_id: int, course_id: int | None, and from the progress services:
+# - stats_locked: bool: the sender holds the user's LearningStats row lock already;
+# - settled: dict | None: after a completion, the enrollment as the cascade left it and its
+#   module counts (`enrollment`, `modules_completed`, `modules_total`, `active_on`), so that
+#   listeners need not read them again;
+# - time_only: bool: only time spent changed, on a day the student was already active in
+#   the course (an activity report).
 learning_changed = Signal()

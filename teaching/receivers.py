@@ -1,13 +1,14 @@
 """Receivers of the teaching app: a student's change in a course reaches its live roster.
 
 `roster.updated` carries the student's roster row (teaching.selectors.roster_row, one
-query). After a completion, whose cascade hands over the enrollment and its module counts
-(`settled`), it carries the part of the row those give, with `"partial": true`, and costs no
-query: the score and lesson count are read by whoever shows them
-(`GET /api/courses/{id}/roster/{user_id}/`). `roster.removed` carries the id of a student who
-left the course. All are published in the writer's transaction (sent on commit); the
-cascade's `learning_changed` is sent inside its event batch, so they cost no statement of
-their own there.
+query) without their name, username or email. After a completion, whose cascade hands over
+the enrollment and its module counts (`settled`), it carries the part of the row those
+give, with `"partial": true`, and costs no query: the score and lesson count are read by
+whoever shows them (`GET /api/courses/{id}/roster/{user_id}/`). `roster.removed` carries
+the id of a student who left the course. All are published in the writer's transaction
+(sent on commit); the cascade's `learning_changed` is sent inside its event batch, so they
+cost no statement of their own there. An activity report that only adds time on a day the
+student was already active (`time_only`) publishes nothing: the roster shows no time.
 """
 
 from __future__ import annotations
@@ -21,18 +22,30 @@ from progress.signals import learning_changed
 from teaching.selectors import roster_row, roster_row_settled
 from teaching.topics import roster_topic
 
+# Who the student is stays on the page and in the API: stored events (kept for replay) carry
+# no name or address, so nothing of a deleted account lives on in them.
+IDENTITY_FIELDS = ("name", "username", "email")
+
 
 def roster_publish(*, course_id: int, user_id: int) -> None:
     row = roster_row(course_id=course_id, user_id=user_id)
     if row is not None:
-        publish(roster_topic(course_id), "roster.updated", row)
+        event = {key: value for key, value in row.items() if key not in IDENTITY_FIELDS}
+        publish(roster_topic(course_id), "roster.updated", event)
 
 
 @receiver(learning_changed, dispatch_uid="roster_learning_changed")
 def roster_learning_changed(
-    sender, user_id: int, course_id: int | None = None, settled: dict | None = None, **kwargs
+    sender,
+    user_id: int,
+    course_id: int | None = None,
+    settled: dict | None = None,
+    time_only: bool = False,
+    **kwargs,
 ) -> None:
-    if course_id is None:
+    # The roster shows no time spent: an activity report changes its row only on the first
+    # activity of a day in the course (last active, and "not started" no more).
+    if course_id is None or time_only:
         return
     if settled is None:
         roster_publish(course_id=course_id, user_id=user_id)

@@ -74,7 +74,8 @@ async def test_enrollment_and_unenrollment_reach_the_roster():
         await db(EnrollmentFactory)(user=newcomer, course=course)
         event = await ws.next_event(topic, "roster.updated")
         assert event["data"]["user_id"] == newcomer.pk
-        assert event["data"]["name"] == "New Comer"
+        # Who it is, the page and the API say: stored events keep no name nor address.
+        assert not {"name", "username", "email"} & set(event["data"])
         assert event["data"]["status"] == "not_started"
 
         await db(Enrollment.objects.filter(user=newcomer, course=course).delete)()
@@ -113,3 +114,34 @@ async def test_instructor_given_away_the_course_loses_the_roster_at_once():
         assert again["ok"] is False and again["error"]["code"] == "forbidden"
     async with ws_connect(successor) as ws:
         assert (await ws.join(topic))["ok"]
+
+
+@db
+def report_activity(student, lesson, seconds):
+    client = APIClient()
+    client.force_authenticate(student)
+    response = client.post(
+        f"/api/lessons/{lesson.pk}/activity/", {"seconds": seconds}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+async def test_time_on_a_day_already_active_leaves_the_roster_alone():
+    """The roster shows no time spent: only the first activity of the day in the course
+    changes a row (last active, started); later reports that day publish nothing."""
+    instructor, course, student, lessons = await setup()
+    topic = f"roster:{course.pk}"
+    async with ws_connect(instructor) as ws:
+        assert (await ws.join(topic))["ok"]
+        await report_activity(student, lessons[0], 60)
+        started = await ws.next_event(topic, "roster.updated")
+        assert started["data"]["status"] == "in_progress"
+        assert "partial" not in started["data"]
+
+        later = await report_activity(student, lessons[0], 60)
+        assert later["credited"] > 0  # time was added, the row did not change
+        await complete_over_api(student, lessons[0])
+        completed = await ws.next_event(topic, "roster.updated")
+        assert completed["id"] == started["id"] + 1
+        assert completed["data"]["partial"] is True
