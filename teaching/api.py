@@ -32,7 +32,7 @@ COURSE_ID = api_path_id("course_id", "The course.")
 USER_ID = api_path_id("user_id", "The student.")
 
 
-@extend_schema(responses={200: TaughtCourseSerializer, **api_errors(401)})
+@extend_schema(responses={200: TaughtCourseSerializer, **api_errors(401, 404)})
 class TaughtCourseListView(ListAPIView):
     """The courses I teach (all of them for staff), with their enrolled and completed counts,
     average progress and students online now."""
@@ -110,7 +110,7 @@ class RosterStudentView(APIView):
 
 
 class CSVRenderer(BaseRenderer):
-    """Lets a client ask for `text/csv`; an error answered to it is its `detail` text."""
+    """Lets a client ask for `text/csv` (the gradebook streams its own CSV response)."""
 
     media_type = "text/csv"
     format = "csv"
@@ -136,6 +136,13 @@ class GradebookView(APIView):
     """The course's gradebook as CSV (the same as `/teach/courses/{id}/gradebook.csv`)."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def handle_exception(self, exc):
+        # Errors are JSON, as everywhere in the API, even to a client that asked for CSV.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     def get(self, request, course_id: int):
         course_teacher_or_error(user=request.user, course_id=course_id)
