@@ -59,7 +59,14 @@
       if (data.status) row.dataset.status = data.status;
       if (data.completed_at !== undefined) {
         var cell = row.querySelector('[data-field="completed_at"]');
-        if (cell) cell.textContent = data.completed_at ? ui.formatDate(data.completed_at) : "—";
+        if (cell && data.completed_at) {
+          var when = document.createElement("time");
+          when.setAttribute("datetime", data.completed_at);
+          when.textContent = ui.formatDate(data.completed_at);
+          cell.replaceChildren(when);
+        } else if (cell) {
+          cell.textContent = "—";
+        }
       }
     }
 
