@@ -32,7 +32,7 @@ api_patterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ is a JSON 404, not the HTML page (only paths ending in a
     # slash, so that APPEND_SLASH still redirects /api/courses to /api/courses/).
-    re_path(r"^(?s:.*)/$", platform_views.api_not_found),  # (?s): a newline in a path too
+    re_path(r"^[\s\S]*/$", platform_views.api_not_found),  # any character, a newline too
 ]
 
 urlpatterns = [
