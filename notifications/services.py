@@ -12,12 +12,9 @@ they say is built in notifications/emails.py.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -26,8 +23,7 @@ from django.utils import timezone
 from lms.catalog.models import Course, Enrollment, Lesson, User
 from lms.catalog.permissions import NOT_A_TEACHER, course_teaching_access
 from lms.catalog.topics import course_topic
-from lms.platform import metrics
-from lms.platform.exceptions import RateLimited
+from lms.platform.ratelimit import rate_check
 from lms.realtime.events import publish
 from notifications import emails, events, outbox
 from notifications.models import (
@@ -452,33 +448,23 @@ def notification_create_many(
 # Announcements.
 
 
-def _announcement_rate_check(*, author_id: int) -> None:
-    """Count one announcement of the author, or raise RateLimited when the window is full.
-
-    A window opens at the author's first announcement and lasts the hour; add() only
-    creates a missing key, so concurrent processes agree on one window.
-    """
-    base = f"{settings.REALTIME_NAMESPACE}:notifications:announcerate:{author_id}"
-    count_key, start_key = f"{base}:count", f"{base}:start"
-    now = time.time()
-    cache.add(start_key, now, timeout=ANNOUNCEMENT_RATE_WINDOW_SECONDS)
-    cache.add(count_key, 0, timeout=ANNOUNCEMENT_RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(count_key)
-    except ValueError:  # the window expired between add() and incr()
-        cache.set(start_key, now, timeout=ANNOUNCEMENT_RATE_WINDOW_SECONDS)
-        cache.set(count_key, 1, timeout=ANNOUNCEMENT_RATE_WINDOW_SECONDS)
-        count = 1
-    if count <= ANNOUNCEMENT_RATE_LIMIT:
-        return
-    started = cache.get(start_key) or now
-    metrics.RATE_LIMITED.labels(scope="announcements").inc()
-    retry_after = max(1, math.ceil(started + ANNOUNCEMENT_RATE_WINDOW_SECONDS - now))
+def _announcement_minutes(retry_after: int) -> str:
     minutes = math.ceil(retry_after / 60)
-    raise RateLimited(
+    return (
         f"You have posted {ANNOUNCEMENT_RATE_LIMIT} announcements in the last hour. "
-        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-        retry_after=retry_after,
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    )
+
+
+def _announcement_rate_check(*, author_id: int) -> None:
+    """Count one announcement of the author, or raise RateLimited when the hour's window
+    is full."""
+    rate_check(
+        key=f"notifications:announcerate:{author_id}",
+        limit=ANNOUNCEMENT_RATE_LIMIT,
+        window_seconds=ANNOUNCEMENT_RATE_WINDOW_SECONDS,
+        scope="announcements",
+        message=_announcement_minutes,
     )
 
 

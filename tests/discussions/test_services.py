@@ -64,7 +64,7 @@ class TestRateLimit:
         services.thread_message_post(thread=active_thread, sender=cast.enrolled, content="fine")
 
     def test_the_window_reopens(self, cast, active_thread, monkeypatch):
-        from discussions import ratelimit
+        from lms.platform import ratelimit
 
         clock = [1_000_000.0]
         monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
