@@ -12,20 +12,10 @@ from lms.catalog.models import Quiz
 from progress.models import QuizAttempt
 from progress.services import lesson_complete
 from teaching import selectors
-from tests.factories import EnrollmentFactory, InstructorFactory, UserFactory, course_with_lessons
+from tests.factories import EnrollmentFactory, UserFactory
 from tests.progress.factories import lessons_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def instructor():
-    return InstructorFactory()
-
-
-@pytest.fixture
-def course(instructor):
-    return course_with_lessons(modules=2, lessons_per_module=2, instructor=instructor)
 
 
 def client_for(user) -> Client:

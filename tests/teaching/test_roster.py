@@ -12,23 +12,12 @@ from progress.models import CourseActivity, QuizAttempt
 from progress.services import lesson_complete
 from tests.factories import (
     EnrollmentFactory,
-    InstructorFactory,
     UserFactory,
     course_with_lessons,
 )
 from tests.progress.factories import lessons_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def instructor():
-    return InstructorFactory()
-
-
-@pytest.fixture
-def course(instructor):
-    return course_with_lessons(modules=2, lessons_per_module=2, instructor=instructor)
 
 
 def api_for(user) -> APIClient:
