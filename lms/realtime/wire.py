@@ -13,6 +13,13 @@ fragmented message, with nothing queued. Anything else, and every socket that
 is not served by Daphne (tests' communicators), takes the ordinary ASGI send.
 Both run on the event loop and write synchronously, so a socket's frames keep
 their order whichever path each one takes.
+
+Twisted's `transport.write` buffers every write and registers the socket with
+the event loop's selector until the next turn sends it, then unregisters it:
+two selector changes and a callback per frame, most of a fan-out's time. When
+nothing of the connection waits in Twisted's buffer (the usual case), the
+frame is sent on the socket at once, as asyncio's own transports do; what the
+kernel does not take, and every frame behind it, goes through the buffer.
 """
 
 from __future__ import annotations
@@ -56,6 +63,8 @@ def direct_writer(send) -> Callable[[bytes], bool] | None:
     if transport is None or not all(hasattr(protocol, name) for name in required):
         return None
 
+    send_now = _socket_sender(transport)
+
     def write(wire: bytes) -> bool:
         if (
             protocol.state != protocol.STATE_OPEN
@@ -65,7 +74,43 @@ def direct_writer(send) -> Callable[[bytes], bool] | None:
             or 0 < getattr(protocol, "autoFragmentSize", 0) < len(wire)
         ):
             return False
+        if send_now is not None:
+            wire = send_now(wire)
+            if not wire:
+                return True
         protocol.transport.write(wire)
         return True
 
     return write
+
+
+def _socket_sender(transport) -> Callable[[bytes], bytes] | None:
+    """For a plain Twisted TCP transport, a function sending a frame on the socket while
+    Twisted's buffer is empty; it answers what is left for `transport.write`. None for
+    any other transport (TLS, tests' fakes): everything goes through `transport.write`."""
+    sock = getattr(transport, "socket", None)
+    required = ("connected", "disconnecting", "dataBuffer", "offset", "_tempDataLen")
+    if (
+        sock is None
+        or getattr(transport, "TLS", True)
+        or not all(hasattr(transport, name) for name in required)
+    ):
+        return None
+
+    def send_now(wire: bytes) -> bytes:
+        if (
+            not transport.connected
+            or transport.disconnecting
+            or transport._tempDataLen
+            or len(transport.dataBuffer) > transport.offset
+        ):
+            return wire
+        try:
+            sent = sock.send(wire)
+        except BlockingIOError:
+            return wire
+        except OSError:
+            return wire  # a dead peer: Twisted's write finds out and closes the connection
+        return wire[sent:]
+
+    return send_now

@@ -87,3 +87,80 @@ def test_no_direct_writes_outside_daphne():
 
     assert direct_writer(send) is None
     assert direct_writer(functools.partial(send)) is None
+
+
+class FakeTcpTransport(FakeTransport):
+    """The attributes of a plain Twisted TCP transport that the socket path reads."""
+
+    TLS = False
+
+    def __init__(self, sock):
+        super().__init__()
+        self.socket = sock
+        self.connected = True
+        self.disconnecting = False
+        self.dataBuffer = b""
+        self.offset = 0
+        self._tempDataLen = 0
+
+
+@pytest.fixture
+def tcp_protocol():
+    import socket
+
+    ours, peer = socket.socketpair()
+    ours.setblocking(False)
+    protocol = FakeProtocol()
+    protocol.transport = FakeTcpTransport(ours)
+    yield protocol, peer
+    ours.close()
+    peer.close()
+
+
+def test_a_frame_goes_straight_to_the_socket_when_nothing_is_buffered(tcp_protocol):
+    protocol, peer = tcp_protocol
+    write = direct_writer(functools.partial(daphne_reply, protocol))
+    assert write(b"\x81\x01x") is True
+    assert peer.recv(16) == b"\x81\x01x"
+    assert protocol.transport.written == []
+
+
+def test_a_frame_queues_behind_what_twisted_holds_so_order_is_kept(tcp_protocol):
+    protocol, peer = tcp_protocol
+    write = direct_writer(functools.partial(daphne_reply, protocol))
+    protocol.transport._tempDataLen = 5  # an earlier write waits in Twisted's buffer
+    assert write(b"\x81\x01y") is True
+    assert protocol.transport.written == [b"\x81\x01y"]
+    protocol.transport._tempDataLen = 0
+    protocol.transport.dataBuffer, protocol.transport.offset = b"abcdef", 2  # 4 bytes unsent
+    assert write(b"\x81\x01z") is True
+    assert protocol.transport.written == [b"\x81\x01y", b"\x81\x01z"]
+    peer.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        peer.recv(16)
+
+
+def test_what_the_kernel_does_not_take_goes_through_twisted(tcp_protocol):
+    protocol, peer = tcp_protocol
+    write = direct_writer(functools.partial(daphne_reply, protocol))
+    frame = text_frame(b"x" * 4_000_000)  # more than a socket's send buffer
+    assert write(frame) is True
+    [rest] = protocol.transport.written
+    assert 0 < len(rest) < len(frame)
+    received = b""
+    while len(received) < len(frame) - len(rest):
+        received += peer.recv(1 << 20)
+    assert received + rest == frame
+
+
+def test_a_closed_or_tls_transport_is_written_through_twisted(tcp_protocol):
+    protocol, _peer = tcp_protocol
+    protocol.transport.disconnecting = True
+    write = direct_writer(functools.partial(daphne_reply, protocol))
+    assert write(b"\x81\x01x") is True
+    assert protocol.transport.written == [b"\x81\x01x"]
+    protocol.transport.disconnecting = False
+    protocol.transport.TLS = True
+    write = direct_writer(functools.partial(daphne_reply, protocol))
+    assert write(b"\x81\x01y") is True
+    assert protocol.transport.written == [b"\x81\x01x", b"\x81\x01y"]
