@@ -124,14 +124,16 @@ def use_layer(kind: str) -> None:
     channel_layers.backends.clear()
 
 
-def serve(kind: str, port: int):
-    """One Daphne process on `port` serving bench/asgi.py on the `kind` channel layer."""
+def serve(kind: str, port: int, root=common.ROOT):
+    """One Daphne process on `port` serving bench/asgi.py of the code in `root` on the
+    `kind` channel layer."""
     from django.conf import settings
 
     return common.serving(
         1,
         os.environ["DATABASE_URL"],
         settings.REALTIME_NAMESPACE,
+        root=root,
         application="bench.asgi:application",
         options=[],  # Daphne's defaults
         ports=[port],
@@ -289,7 +291,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connect-concurrency", type=int, default=100)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--consumers", default="product,bare", help="product, bare or both (bare is slow)"
+    )
+    common.add_run_options(parser, baseline=True)
     args = parser.parse_args()
+    consumers = args.consumers.split(",")
     args.rates = [float(r) for r in args.rates.split(",")]
 
     url = common.database_url()
@@ -309,50 +316,54 @@ def main() -> None:
         f"{args.seconds:g}s per step, {os.cpu_count()} CPUs, client processes {args.clients}"
     )
     all_rows = []
-    for kind in args.layers.split(","):
-        use_layer(kind)
-        for mode in ("product", "bare"):
-            with serve(kind, args.port) as [(_port, server)]:
-                rows, connected, failures, memory, server_side = run_target(
-                    kind, mode, args.port, key, topic, args, server.pid
-                )
-            print(
-                f"\n[{kind} layer, {mode} consumer] connected {connected}/{args.sockets}"
-                f"{'; ' + '; '.join(failures) if failures else ''}; "
-                f"server memory {memory:.1f} KiB per connection"
-                + (
-                    f"; server-side commit-to-write mean {server_side:.1f} ms"
-                    if server_side is not None
-                    else ""
-                )
-            )
-            print(
-                f"{'ev/s':>6} {'delivered/expected':>20} {'lost':>6} {'msgs/s':>8} "
-                f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-            )
-            for row in rows:
-                print(
-                    f"{row['rate']:>6g} {row['delivered']:>10}/{row['expected']:<9} "
-                    f"{row['lost']:>6} {row['msgs_per_s']:>8.0f} {row['p50_ms']:>8.1f} "
-                    f"{row['p99_ms']:>8.1f} {row['max_ms']:>8.1f}"
-                )
-            all_rows.extend(rows)
+    with common.targets(args.baseline) as code:
+        for label, root in code:
+            for kind in args.layers.split(","):
+                use_layer(kind)
+                for mode in consumers:
+                    common.wait_until_quiet(args.quiet_load, patience=120)
+                    with serve(kind, args.port, root) as [(_port, server)]:
+                        rows, connected, failures, memory, server_side = run_target(
+                            kind, mode, args.port, key, topic, args, server.pid
+                        )
+                    print(
+                        f"\n[{label}, {kind} layer, {mode} consumer] connected "
+                        f"{connected}/{args.sockets}"
+                        f"{'; ' + '; '.join(failures) if failures else ''}; "
+                        f"server memory {memory:.1f} KiB per connection"
+                        + (
+                            f"; server-side commit-to-write mean {server_side:.1f} ms"
+                            if server_side is not None
+                            else ""
+                        )
+                    )
+                    print(
+                        f"{'ev/s':>6} {'delivered/expected':>20} {'lost':>6} {'msgs/s':>8} "
+                        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+                    )
+                    for row in rows:
+                        print(
+                            f"{row['rate']:>6g} {row['delivered']:>10}/{row['expected']:<9} "
+                            f"{row['lost']:>6} {row['msgs_per_s']:>8.0f} {row['p50_ms']:>8.1f} "
+                            f"{row['p99_ms']:>8.1f} {row['max_ms']:>8.1f}"
+                        )
+                    all_rows.extend({**row, "target": label} for row in rows)
 
     print("\nSummary (throughput = most messages delivered per second in a step with none lost)")
-    for kind in args.layers.split(","):
-        best = {}
-        p99_low = {}
-        for mode in ("product", "bare"):
-            rows = [r for r in all_rows if r["layer"] == kind and r["consumer"] == mode]
-            clean = [r["msgs_per_s"] for r in rows if r["lost"] == 0]
-            best[mode] = max(clean) if clean else 0.0
-            p99_low[mode] = rows[0]["p99_ms"] if rows else float("nan")
-        ratio = best["product"] / best["bare"] if best["bare"] else float("inf")
-        print(
-            f"  {kind:>6}: product {best['product']:.0f} msgs/s vs bare {best['bare']:.0f} "
-            f"msgs/s (x{ratio:.2f}); p99 at {args.rates[0]:g} ev/s: product "
-            f"{p99_low['product']:.1f} ms vs bare {p99_low['bare']:.1f} ms"
-        )
+    for label in dict.fromkeys(r["target"] for r in all_rows):
+        for kind in args.layers.split(","):
+            for mode in consumers:
+                rows = [
+                    r
+                    for r in all_rows
+                    if (r["target"], r["layer"], r["consumer"]) == (label, kind, mode)
+                ]
+                clean = [r["msgs_per_s"] for r in rows if r["lost"] == 0]
+                p99 = rows[0]["p99_ms"] if rows else float("nan")
+                print(
+                    f"  {label}, {kind}, {mode}: {max(clean) if clean else 0:.0f} msgs/s; "
+                    f"p99 at {args.rates[0]:g} ev/s {p99:.1f} ms"
+                )
     lost = sum(r["lost"] for r in all_rows if r["consumer"] == "product")
     print(f"  product events lost over all steps: {lost}")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,10 @@ from django.core.cache import cache
 PROCESS_ID = uuid.uuid4().hex[:12]
 
 Entry = dict[str, Any]  # {"user": {id, name, avatar}, "meta": {...}, "ts": float}
+
+
+# Topics refreshed per round trip to Redis.
+REFRESH_CHUNK = 500
 
 
 def _ttl() -> float:
@@ -148,13 +153,22 @@ class RedisPresence:
         }
 
     async def refresh(self, keys: list[tuple[str, str]], now: float) -> None:
-        if not keys:
-            return
-        pipe = self.redis.pipeline(transaction=False)
+        """One ZADD XX per topic for all its entries here, in round trips of REFRESH_CHUNK
+        topics: the event loop delivers events between them, however many sockets the
+        process holds (10,000 sockets' entries used to take a third of its time)."""
+        by_topic: dict[str, dict[str, float]] = defaultdict(dict)
         for topic, key in keys:
-            pipe.zadd(self._keys(topic)[1], {key: now}, xx=True)
-            self._expire(pipe, topic)
-        await pipe.execute()
+            by_topic[topic][key] = now
+        ttl = int(_ttl() * 4) + 1
+        topics = list(by_topic.items())
+        for start in range(0, len(topics), REFRESH_CHUNK):
+            pipe = self.redis.pipeline(transaction=False)
+            for topic, members in topics[start : start + REFRESH_CHUNK]:
+                entries, times = self._keys(topic)
+                pipe.zadd(times, members, xx=True)
+                pipe.expire(entries, ttl)
+                pipe.expire(times, ttl)
+            await pipe.execute()
 
     async def close(self) -> None:
         await self.redis.aclose()
