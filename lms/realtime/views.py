@@ -13,12 +13,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from rest_framework.authtoken.models import Token
 
 from lms.platform import metrics
 from lms.platform.client_address import client_ip_in
 from lms.realtime import presence, replay
-from lms.realtime.auth import SESSION, TOKEN, Credential, current_user
+from lms.realtime.auth import SESSION, TOKEN, Credential, current_user, token_user
 from lms.realtime.db import WOKEN_POLLS, in_db_thread
 from lms.realtime.events import event_frame
 from lms.realtime.hub import get_hub
@@ -50,8 +49,8 @@ def _error(status: int, detail: str, **extra: Any) -> JsonResponse:
 
 @in_db_thread
 def _token_user(key: str):
-    token = Token.objects.select_related("user").filter(key=key).first()
-    return token.user if token and token.user.is_active else None
+    user = token_user(key)
+    return user if user is not None and user.is_active else None
 
 
 async def _authenticate(request: HttpRequest) -> tuple[Any, Credential | None, JsonResponse | None]:
