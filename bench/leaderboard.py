@@ -11,8 +11,10 @@ then `rebuild_leaderboard`. It then times, in the same run:
 - the indexed table: the top 10 of the global and of the course board, one
   student's rank (random students, and the last one), and the receiver's
   recompute that `learning_changed` adds to a write;
-- a lesson completion through `progress.services.lesson_complete`, with and
-  without the leaderboard receiver (rolled back, so the data stays put);
+- a lesson completion through `progress.services.lesson_complete`: a middle
+  lesson of the course by students part-way through it, with and without the
+  leaderboard receiver, and a student's first lesson (rolled back, so the data
+  stays put);
 - the source design: one GROUP BY over every user joined with their stats,
   computing the formula and ranking in SQL (a view), read for the top 10 and
   for one student's rank, and the same per course.
@@ -124,6 +126,19 @@ def vary_learning(course_id: int, lesson_ids: list[int]) -> None:
             """,
             [course_id],
         )
+        # The achievements the stats above imply: a student with a course completed holds
+        # "first course", or every timed completion would unlock it.
+        cursor.execute(
+            """
+            INSERT INTO progress_achievement (user_id, kind, unlocked_at)
+            SELECT s.user_id, k.kind, now()
+            FROM progress_learningstats s
+            JOIN (VALUES ('first_lesson', 1), ('first_course', 1), ('five_courses', 5))
+              AS k(kind, n) ON s.courses_completed >= k.n
+            ON CONFLICT DO NOTHING
+            """,
+            [],
+        )
         for position, lesson_id in enumerate(lesson_ids[:3]):
             cursor.execute(
                 """
@@ -135,6 +150,36 @@ def vary_learning(course_id: int, lesson_ids: list[int]) -> None:
                 """,
                 [lesson_id, position * 977, course_id, position],
             )
+
+
+def prepare_learners(users, course, done_lesson_ids: list[int]) -> None:
+    """Students part-way through `course`: the lessons in `done_lesson_ids` completed,
+    the modules these finish, their progress and their first-lesson achievement."""
+    from django.db import transaction
+
+    from lms.catalog.models import Enrollment, Lesson
+    from progress.models import Achievement, LessonCompletion, ModuleCompletion
+    from progress.selectors import progress_percent
+
+    lessons = list(Lesson.objects.filter(module__course=course).values_list("id", "module_id"))
+    done = set(done_lesson_ids)
+    modules = {module_id for _, module_id in lessons}
+    finished = {m for m in modules if all(lid in done for lid, mid in lessons if mid == m)}
+    progress = progress_percent(modules_total=len(modules), modules_done=len(finished))
+    with transaction.atomic():
+        LessonCompletion.objects.bulk_create(
+            [LessonCompletion(user=u, lesson_id=lid) for u in users for lid in done_lesson_ids],
+            ignore_conflicts=True,
+        )
+        ModuleCompletion.objects.bulk_create(
+            [ModuleCompletion(user=u, module_id=m) for u in users for m in finished],
+            ignore_conflicts=True,
+        )
+        Achievement.objects.bulk_create(
+            [Achievement(user=u, kind=Achievement.Kind.FIRST_LESSON) for u in users],
+            ignore_conflicts=True,
+        )
+        Enrollment.objects.filter(user__in=users, course=course).update(progress=progress)
 
 
 def main() -> None:
@@ -156,8 +201,8 @@ def main() -> None:
     from leaderboard.receivers import learning_changed_refresh
     from leaderboard.selectors import leaderboard_rank, leaderboard_top
     from leaderboard.services import leaderboard_score_refresh
-    from lms.catalog.models import Course, Lesson, User
-    from progress.models import LessonCompletion
+    from lms.catalog.models import Course, Enrollment, Lesson, User
+    from progress.models import Achievement, LessonCompletion
     from progress.services import lesson_complete
     from progress.signals import learning_changed
 
@@ -272,18 +317,42 @@ def main() -> None:
     timed(refresh_once, 5)
     refresh_median, refresh_p95 = summary(timed(refresh_once, args.runs - 5))
 
-    lesson = Lesson.objects.select_related("module").get(pk=lessons[-1])
-    done = set(LessonCompletion.objects.filter(lesson=lesson).values_list("user_id", flat=True))
-    writers = iter([u for u in sample_users if u.pk not in done] * 4)
+    # A middle lesson (the second of the course's second module) by students who completed
+    # the lessons before it and hold the achievements that earned them; and a first lesson
+    # by students who never completed one (it unlocks the first-lesson achievement).
+    learners = [
+        u
+        for u in sample_users
+        if not Enrollment.objects.filter(user=u, course=course, completed_at__isnull=False).exists()
+    ]
+    middle_writers = learners[::2]
+    first_writers = [
+        u
+        for u in learners[1::2]
+        if not LessonCompletion.objects.filter(user=u).exists()
+        and not Achievement.objects.filter(user=u).exists()
+    ]
+    middle = len(lessons) // 2
+    prepare_learners(middle_writers, course, lessons[:middle])
+    middle_lesson = Lesson.objects.select_related("module").get(pk=lessons[middle])
+    first_lesson = Lesson.objects.select_related("module").get(pk=lessons[0])
 
-    def complete_once():
-        with transaction.atomic():
-            lesson_complete(user=next(writers), lesson=lesson)
-            transaction.set_rollback(True)
+    def completions(lesson, writers):
+        writers = iter(writers * (args.writes * 2 // max(1, len(writers)) + 2))
 
+        def complete_once():
+            with transaction.atomic():
+                lesson_complete(user=next(writers), lesson=lesson)
+                transaction.set_rollback(True)
+
+        return complete_once
+
+    complete_once = completions(middle_lesson, middle_writers)
+    complete_first = completions(first_lesson, first_writers)
     uid = "leaderboard_learning_changed"
     with_board, without_board = [], []
     complete_once()  # warm up
+    complete_first()
     for _ in range(args.writes):
         with_board += timed(complete_once, 1)
         learning_changed.disconnect(dispatch_uid=uid)
@@ -291,6 +360,7 @@ def main() -> None:
             without_board += timed(complete_once, 1)
         finally:
             learning_changed.connect(learning_changed_refresh, dispatch_uid=uid)
+    first_median, _ = summary(timed(complete_first, args.writes))
     with_median, _ = summary(with_board)
     without_median, _ = summary(without_board)
 
@@ -317,6 +387,7 @@ def main() -> None:
     )
     print(f"| lesson completion without the leaderboard receiver | {without_median:.2f} |")
     print(f"| lesson completion with it | {with_median:.2f} |")
+    print(f"| a student's first lesson (unlocks an achievement), with it | {first_median:.2f} |")
     print(f"| cost added to one lesson completion | {with_median - without_median:.2f} |")
 
 
