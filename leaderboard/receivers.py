@@ -9,7 +9,11 @@ from django.dispatch import receiver
 from leaderboard import services
 from leaderboard.topics import board_topic
 from lms.catalog.models import Enrollment
-from progress.signals import learning_changed
+from progress.signals import CERTIFICATE, COURSE_COMPLETED, TIME, learning_changed
+
+# What a student's points are made of (leaderboard/selectors.py): courses completed,
+# certificates and time spent.
+POINTS_MADE_OF = frozenset({COURSE_COMPLETED, CERTIFICATE, TIME})
 
 # Fields of a user that decide whether they appear on leaderboards, and how they are shown.
 ELIGIBILITY_FIELDS = frozenset({"is_active", "role", "is_staff", "deleted_at"})
@@ -20,8 +24,15 @@ DISPLAY_FIELDS = frozenset(
 
 @receiver(learning_changed, dispatch_uid="leaderboard_learning_changed")
 def learning_changed_refresh(
-    sender, user_id: int, course_id: int | None = None, stats_locked: bool = False, **kwargs
+    sender,
+    user_id: int,
+    course_id: int | None = None,
+    stats_locked: bool = False,
+    changed: frozenset[str] | None = None,
+    **kwargs,
 ):
+    if changed is not None and not changed & POINTS_MADE_OF:
+        return  # a lesson completed in the middle of a course: no board moves
     services.leaderboard_score_refresh(
         user_id=user_id, course_id=course_id, stats_locked=stats_locked
     )

@@ -57,7 +57,13 @@ from progress.serializers import (
     LessonCompletionSerializer,
     ModuleCompletionSerializer,
 )
-from progress.signals import learning_changed
+from progress.signals import (
+    CERTIFICATE,
+    COMPLETIONS,
+    COURSE_COMPLETED,
+    TIME,
+    learning_changed,
+)
 
 # Leeway for timers and network jitter when capping reported time by elapsed time.
 ACTIVITY_SLACK_SECONDS = 2
@@ -85,7 +91,9 @@ class _Outcome:
     user: User
     events: list[tuple[str, object]] = field(default_factory=list)
     stats_changed: bool = False
-    learning_changed_courses: set[int | None] = field(default_factory=set)
+    # Per course whose learning changed, what changed (progress.signals): sent with
+    # learning_changed (`changed`), so that listeners skip what does not concern them.
+    changes: dict[int | None, set[str]] = field(default_factory=dict)
     # Per course, the enrollment the write settled and its module counts, as they are now:
     # sent with learning_changed (`settled`), so that listeners need not read them again.
     settled: dict[int, dict] = field(default_factory=dict)
@@ -98,6 +106,10 @@ class _Outcome:
 
     def add(self, event: str, data) -> None:
         self.events.append((event, data))
+
+    def note_change(self, course_id: int | None, *what: str) -> None:
+        """Send learning_changed for the course after the events, saying what changed."""
+        self.changes.setdefault(course_id, set()).update(what)
 
     def publish(self, stats: LearningStats) -> None:
         """Publish every event on `user:{id}`, stats last, then the notifications.
@@ -115,7 +127,7 @@ class _Outcome:
                 publish(topic, "stats.updated", data)
             for create_notification in self.notify:
                 create_notification()
-            for course_id in sorted(self.learning_changed_courses, key=lambda c: c or 0):
+            for course_id in sorted(self.changes, key=lambda c: c or 0):
                 learning_changed.send(
                     sender=None,
                     user_id=self.user.pk,
@@ -123,6 +135,7 @@ class _Outcome:
                     stats_locked=True,
                     settled=self.settled.get(course_id),
                     time_only=course_id in self.time_only_courses,
+                    changed=frozenset(self.changes[course_id]),
                 )
 
 
@@ -337,7 +350,11 @@ def _settle_enrollment(
         stats.courses_completed = courses_completed_count(user=user)
         stats.certificates_earned = Certificate.objects.filter(user=user).count()
         outcome.stats_changed = True
-        outcome.learning_changed_courses.add(course_id)
+        outcome.note_change(
+            course_id,
+            *([COURSE_COMPLETED] if course_completed else []),
+            *([CERTIFICATE] if certificate is not None else []),
+        )
 
 
 @transaction.atomic
@@ -389,7 +406,7 @@ def lesson_complete(
             stats.average_score = _average_score(user=user)
             stats.save(update_fields=["average_score"])
             outcome.stats_changed = True
-            outcome.learning_changed_courses.add(course_id)
+            outcome.note_change(course_id, COMPLETIONS)
             outcome.publish(stats)
         return enrollment, False
 
@@ -413,7 +430,7 @@ def lesson_complete(
     _achievements_unlock(user=user, stats=stats, outcome=outcome, lesson_completed=True)
     stats.save()
     outcome.stats_changed = True
-    outcome.learning_changed_courses.add(course_id)
+    outcome.note_change(course_id, COMPLETIONS)
     outcome.publish(stats)
     return enrollment, True
 
@@ -577,7 +594,8 @@ def enrollment_progress_restore(*, enrollment: Enrollment) -> bool:
     _achievements_unlock(user=user, stats=stats, outcome=outcome)
     if outcome.stats_changed:
         stats.save()
-    outcome.learning_changed_courses.add(course_id)
+    # The course may be completed again, on its certificate's date.
+    outcome.note_change(course_id, COMPLETIONS, COURSE_COMPLETED)
     outcome.publish(stats)
     return True
 
@@ -649,7 +667,7 @@ def lesson_activity_record(
         outcome.today, course_day_started = _daily_activity_add(
             user=user, course_id=course_id, day=today, seconds=credited
         )
-        outcome.learning_changed_courses.add(course_id)
+        outcome.note_change(course_id, TIME)
         if not course_day_started:
             outcome.time_only_courses.add(course_id)
     outcome.stats_changed = day_changed or stats.total_time_spent != minutes_before

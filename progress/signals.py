@@ -10,5 +10,12 @@ from django.dispatch import Signal
 #   module counts (`enrollment`, `modules_completed`, `modules_total`, `active_on`), so that
 #   listeners need not read them again;
 # - time_only: bool: only time spent changed, on a day the student was already active in
-#   the course (an activity report).
+#   the course (an activity report);
+# - changed: frozenset of the names below: what the write changed. Absent (another sender),
+#   anything may have.
 learning_changed = Signal()
+
+COMPLETIONS = "completions"  # lessons completed or their scores, the enrollment's progress
+COURSE_COMPLETED = "course_completed"
+CERTIFICATE = "certificate"
+TIME = "time"  # time spent
