@@ -10,7 +10,7 @@ from notifications.models import Notification
 @receiver(post_save, sender=Notification, dispatch_uid="notification_created_event")
 def notification_created_event(sender, instance: Notification, created: bool, **kwargs) -> None:
     if created:
-        events.notification_created(instance)
+        events.notifications_created([instance])
 
 
 @receiver(post_delete, sender=Notification, dispatch_uid="notification_deleted_event")

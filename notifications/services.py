@@ -424,8 +424,7 @@ def notification_create_many(
         ],
         batch_size=1000,
     )
-    for notification in notifications:
-        events.notification_created(notification)
+    events.notifications_created(notifications)
     by_email = [n.user_id for n in notifications if chosen.get(n.user_id, default) == Channel.EMAIL]
     recipients = _email_recipients(by_email)
     email_queue_many(
