@@ -162,7 +162,11 @@ def test_a_student_chooses_a_digest_follows_a_reply_and_changes_her_picture(
     assert bea.avatar.startswith("/media/avatars/")
     large = bea_page.locator("img.avatar-large")
     expect(large).to_have_attribute("src", bea.avatar)
-    assert large.evaluate("img => img.complete && img.naturalWidth") == 256
+    # The picture is served: the browser loads it at its stored size (waiting for the load).
+    bea_page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=large.element_handle()
+    )
+    assert large.evaluate("img => img.naturalWidth") == 256
     shots.take(bea_page, "account-new-picture")
 
     carl_watch = Watcher(carl_page)
