@@ -183,7 +183,7 @@ def batch() -> Iterator[None]:
     """Store the events published inside together, when the block ends.
 
     One statement for the counters of every topic, and one insert for all of
-    them, instead of two statements per event. Use it inside the writer's transaction around
+    them, instead of a statement per event. Use it inside the writer's transaction around
     a write that publishes several events (the completion cascade); ids are
     taken at the end, after every row the write locks (see progress/services.py
     for the lock order), topic by topic in name order. Events of a savepoint
