@@ -159,15 +159,12 @@ class RedisPresence:
         by_topic: dict[str, dict[str, float]] = defaultdict(dict)
         for topic, key in keys:
             by_topic[topic][key] = now
-        ttl = int(_ttl() * 4) + 1
         topics = list(by_topic.items())
         for start in range(0, len(topics), REFRESH_CHUNK):
             pipe = self.redis.pipeline(transaction=False)
             for topic, members in topics[start : start + REFRESH_CHUNK]:
-                entries, times = self._keys(topic)
-                pipe.zadd(times, members, xx=True)
-                pipe.expire(entries, ttl)
-                pipe.expire(times, ttl)
+                pipe.zadd(self._keys(topic)[1], members, xx=True)
+                self._expire(pipe, topic)
             await pipe.execute()
 
     async def close(self) -> None:
