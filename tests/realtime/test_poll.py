@@ -8,6 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.test import AsyncClient, Client
 
+from lms.realtime import views
 from lms.realtime.events import publish
 from tests.factories import UserFactory
 from tests.realtime import probe  # noqa: F401
@@ -158,13 +159,21 @@ async def test_metrics_count_polls_and_joins():
     assert "lms_event_delivery_seconds_bucket" in text
 
 
+async def held(user, timeout: float = 5) -> None:
+    """Until the user's poll is held: its topics read and subscribed to."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not views.held_polls.get(user.pk):
+        assert asyncio.get_running_loop().time() < deadline, "the poll was never held"
+        await asyncio.sleep(0.01)
+
+
 async def test_null_since_waits_for_the_next_event():
     user, client = await token_client()
     topic = f"probe:{user.pk}"
     await emit(topic, n="old")
-    held = asyncio.ensure_future(poll(client, {"topics": {topic: None}, "wait": 10}))
-    await asyncio.sleep(0.3)
+    held_poll = asyncio.ensure_future(poll(client, {"topics": {topic: None}, "wait": 10}))
+    await held(user)  # "now" is taken: the next event is after it
     await emit(topic, n="new")
-    status, body = await asyncio.wait_for(held, 5)
+    status, body = await asyncio.wait_for(held_poll, 5)
     assert [e["data"] for e in body["events"]] == [{"n": "new"}]
     assert body["last_ids"] == {topic: 2}
