@@ -9,7 +9,8 @@ new member is not flooded with the course's history.
 
 The position moves only forward, by `thread_read_mark` (the thread page
 reports what the reader saw), and the reader's tabs hear of it as
-`thread.read` on their `user:{id}` topic. Starting a thread or posting in it
+`thread.read` on their `user:{id}` topic, and a reply notification whose
+message they have now seen is marked read. Starting a thread or posting in it
 follows it (receivers.py); followers get the reply notifications
 (services.thread_message_post).
 """
@@ -40,8 +41,10 @@ from django.db.models.functions import Coalesce
 
 from discussions.models import DiscussionThread, ThreadFollow, ThreadMessage, ThreadReadState
 from discussions.permissions import threads_visible_to
+from discussions.selectors import thread_reply_notifications_unread
 from lms.catalog.models import Course, Enrollment, User
 from lms.realtime.events import publish
+from notifications.services import notification_mark_read
 from notifications.topics import user_topic
 
 # The "since" of a thread with a read state: the state alone decides.
@@ -184,6 +187,13 @@ def thread_read_mark(*, user: User, thread: DiscussionThread, last_read_id: int)
         )
     position = target if moved else state.last_read_id
     if moved:
+        # A reply notification is read once the reader has seen its message, so the
+        # next reply notifies again (one per thread until read).
+        seen = thread_reply_notifications_unread(thread_id=thread.pk).filter(
+            user=user, related_entity_id__lte=target
+        )
+        for notification_id in seen.values_list("pk", flat=True):
+            notification_mark_read(user=user, notification_id=notification_id)
         unread = thread_unread(user=user, thread=thread)
         publish(
             user_topic(user.pk),

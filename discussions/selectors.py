@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Case, Count, F, Max, Q, QuerySet, When
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
 from discussions.permissions import thread_readers, threads_visible_to
@@ -72,6 +73,15 @@ def dm_notification_unread_ids(*, user: User, url: str) -> list[int]:
         Notification.objects.filter(
             user=user, is_read=False, kind=Kind.DIRECT_MESSAGE, url=url
         ).values_list("pk", flat=True)
+    )
+
+
+def thread_reply_notifications_unread(*, thread_id: int) -> QuerySet[Notification]:
+    """The unread `thread_reply` notifications leading into the thread, of every follower."""
+    return Notification.objects.filter(
+        kind=Kind.THREAD_REPLY,
+        is_read=False,
+        url__startswith=reverse("thread-detail", args=[thread_id]) + "#",
     )
 
 

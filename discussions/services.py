@@ -29,7 +29,11 @@ from discussions.models import (
     ThreadMessage,
 )
 from discussions.ratelimit import message_rate_check
-from discussions.selectors import dm_notification_unread_ids, dm_unread_count
+from discussions.selectors import (
+    dm_notification_unread_ids,
+    dm_unread_count,
+    thread_reply_notifications_unread,
+)
 from lms.catalog.models import Course, User
 from lms.catalog.permissions import NOT_A_MEMBER, course_access
 from lms.realtime.events import batch, publish
@@ -141,9 +145,9 @@ def thread_message_post(*, thread: DiscussionThread, sender: User, content: str)
 
     The readers it @mentions get a `mention` notification; the thread's
     followers who may still read it get a `thread_reply` one (a mentioned user
-    only the mention). The message's event and every notification's are
-    stored together (one batch), so a post costs the same queries however many
-    people take part.
+    only the mention), unless one of this thread is still unread. The message's
+    event and every notification's are stored together (one batch), so a post
+    costs the same queries however many people take part.
     """
     if not permissions.thread_can_post(sender, thread):
         raise PermissionDenied(
@@ -168,10 +172,17 @@ def _notify_thread_message(
     *, message: ThreadMessage, thread: DiscussionThread, sender: User
 ) -> None:
     mentioned = {user.pk for user in message.mentioned} - {sender.pk}
-    # Followers who may still read the thread (starting a thread and posting follow it).
+    # Followers who may still read the thread (starting a thread and posting follow it),
+    # but not those whose reply notification of this thread is still unread: one per
+    # thread until read, however busy the thread.
     replied_to = set(
         permissions.thread_readers(thread)
         .filter(Exists(ThreadFollow.objects.filter(thread_id=thread.pk, user_id=OuterRef("pk"))))
+        .exclude(
+            Exists(
+                thread_reply_notifications_unread(thread_id=thread.pk).filter(user=OuterRef("pk"))
+            )
+        )
         .exclude(pk=sender.pk)
         .values_list("pk", flat=True)
     )

@@ -1,12 +1,15 @@
-"""A post in a thread notifies its creator and everyone who posted in it before."""
+"""A post in a thread notifies its creator and everyone who posted in it before, once per
+thread until they read it."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from discussions import services
+from discussions.reading import thread_read_mark
 from lms.catalog.services import enrollment_delete
 from notifications.models import Channel, Kind, Notification, NotificationPreference
+from notifications.services import notification_mark_read
 from tests.discussions.factories import ThreadFactory, ThreadMessageFactory
 from tests.factories import EnrollmentFactory, UserFactory
 
@@ -129,6 +132,62 @@ def test_a_deleted_messages_notification_leaves_live_pages(cast, active_thread):
     # The stored notification.created is redacted, and the deletion published.
     assert ("notification.deleted", {"id": notification.pk}) in events
     assert all(event != "notification.created" for event, _data in events)
+
+
+def unread_replies(user) -> list[str]:
+    return list(
+        Notification.objects.filter(user=user, kind=Kind.THREAD_REPLY, is_read=False)
+        .order_by("id")
+        .values_list("message", flat=True)
+    )
+
+
+def test_a_busy_thread_notifies_a_follower_once_until_they_read_it(cast, active_thread):
+    services.thread_message_post(thread=active_thread, sender=cast.enrolled, content="First")
+    services.thread_message_post(thread=active_thread, sender=cast.instructor, content="Second")
+    services.thread_message_post(thread=active_thread, sender=cast.enrolled, content="Third")
+    assert unread_replies(cast.creator) == ["First"]
+
+    notification_mark_read(
+        user=cast.creator, notification_id=Notification.objects.get(user=cast.creator).pk
+    )
+    services.thread_message_post(thread=active_thread, sender=cast.staff, content="Fourth")
+    assert unread_replies(cast.creator) == ["Fourth"]
+
+
+def test_an_unread_reply_does_not_hold_back_a_mention(cast, active_thread):
+    services.thread_message_post(thread=active_thread, sender=cast.enrolled, content="First")
+    services.thread_message_post(
+        thread=active_thread, sender=cast.instructor, content=f"@{cast.creator.username} see this"
+    )
+    assert notified(Kind.MENTION) == [cast.creator.pk]
+    assert unread_replies(cast.creator) == ["First"]
+
+
+def test_another_threads_unread_reply_does_not_hold_this_one_back(cast, active_thread):
+    other = ThreadFactory(course=cast.course, created_by=cast.creator, title="Week 2")
+    services.thread_message_post(thread=other, sender=cast.enrolled, content="Elsewhere")
+    services.thread_message_post(thread=active_thread, sender=cast.enrolled, content="Here")
+    assert unread_replies(cast.creator) == ["Elsewhere", "Here"]
+
+
+def test_reading_past_the_reply_marks_its_notification_read(cast, active_thread):
+    from lms.realtime.models import Event
+
+    first = services.thread_message_post(thread=active_thread, sender=cast.enrolled, content="1")
+    services.thread_message_post(thread=active_thread, sender=cast.enrolled, content="2")
+    notification = Notification.objects.get(user=cast.creator)
+
+    thread_read_mark(user=cast.creator, thread=active_thread, last_read_id=first.pk - 1)
+    assert unread_replies(cast.creator) == ["1"], "its message is not seen yet"
+
+    thread_read_mark(user=cast.creator, thread=active_thread, last_read_id=first.pk)
+    assert unread_replies(cast.creator) == []
+    read = Event.objects.filter(topic=f"user:{cast.creator.pk}", event="notification.read").get()
+    assert read.data == {"ids": [notification.pk], "unread_count": 0}
+
+    services.thread_message_post(thread=active_thread, sender=cast.staff, content="3")
+    assert unread_replies(cast.creator) == ["3"], "the next reply notifies again"
 
 
 def _post_queries(course, participants: int) -> int:
