@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from lms.catalog.models import Enrollment, Lesson, Module, Quiz, User
 from lms.catalog.serializers import EnrollmentSerializer
-from lms.realtime.events import batch, publish
+from lms.realtime.events import batch, event_data, publish
 from notifications import services as notifications
 from notifications.topics import user_topic
 from progress.models import (
@@ -121,7 +121,7 @@ class _Outcome:
             for event, data in self.events:
                 publish(topic, event, data)
             if self.stats_changed:
-                data = LearningStatsSerializer(stats).data
+                data = event_data(LearningStatsSerializer, stats)
                 if self.today is not None:
                     data = {**data, "today": self.today}
                 publish(topic, "stats.updated", data)
@@ -242,7 +242,7 @@ def _achievements_unlock(
         if kind in held:
             continue
         achievement = Achievement.objects.create(user=user, kind=kind)
-        outcome.add("achievement.unlocked", AchievementSerializer(achievement).data)
+        outcome.add("achievement.unlocked", event_data(AchievementSerializer, achievement))
         outcome.notify.append(
             lambda a=achievement: notifications.notify_achievement_unlocked(
                 user=user, achievement=a
@@ -308,7 +308,9 @@ def _settle_enrollment(
         )
         for module_completion in created:
             module_completion.module = Module(pk=module_completion.module_id, course_id=course_id)
-            outcome.add("module.completed", ModuleCompletionSerializer(module_completion).data)
+            outcome.add(
+                "module.completed", event_data(ModuleCompletionSerializer, module_completion)
+            )
 
     progress = progress_percent(modules_total=len(modules), modules_done=len(complete))
     outcome.settled[course_id] = {
@@ -329,9 +331,9 @@ def _settle_enrollment(
     if changed_fields:
         enrollment.save(update_fields=changed_fields)
     if changed_fields or progress_event:
-        outcome.add("progress.updated", EnrollmentSerializer(enrollment).data)
+        outcome.add("progress.updated", event_data(EnrollmentSerializer, enrollment))
     if course_completed:
-        outcome.add("course.completed", EnrollmentSerializer(enrollment).data)
+        outcome.add("course.completed", event_data(EnrollmentSerializer, enrollment))
         course = enrollment.course
         outcome.notify.append(
             lambda: notifications.notify_course_completed(user=user, course=course)
@@ -342,7 +344,7 @@ def _settle_enrollment(
     # constraint backs that up. A missing one (deleted by staff) is issued again.
     if progress == 100 and not Certificate.objects.filter(user=user, course_id=course_id).exists():
         certificate = Certificate.objects.create(user=user, course=enrollment.course)
-        outcome.add("certificate.issued", CertificateSerializer(certificate).data)
+        outcome.add("certificate.issued", event_data(CertificateSerializer, certificate))
         outcome.notify.append(
             lambda: notifications.notify_certificate_issued(user=user, certificate=certificate)
         )
@@ -410,7 +412,7 @@ def lesson_complete(
             outcome.publish(stats)
         return enrollment, False
 
-    outcome.add("lesson.completed", LessonCompletionSerializer(completion).data)
+    outcome.add("lesson.completed", event_data(LessonCompletionSerializer, completion))
     outcome.notify.append(lambda: notifications.notify_lesson_completed(user=user, lesson=lesson))
     today = timezone.localdate(now)
     _record_active_day(stats=stats, today=today)
