@@ -1,10 +1,10 @@
 """Discussions people live in, end to end: a real Chromium against two Daphne processes.
 
 Two students and their instructor, each in their own browser: Eli answers a thread
-and Dana's thread list and navigation count it as new live; reading it clears both.
-Eli corrects a typo and Dana sees the edit; Dana reacts and Eli sees the count; Dana
-reports the message, which reaches the instructor's queue live; the instructor hides
-it and it leaves both students' screens.
+and Dana's thread list, navigation and bell count it as new live; reading it clears
+them. Eli corrects a typo and Dana sees the edit; Dana reacts and Eli sees the count;
+Dana reports the message, which reaches the instructor's queue live; the instructor
+hides it and it leaves both students' screens.
 """
 
 from __future__ import annotations
@@ -89,6 +89,9 @@ def test_two_students_and_their_instructor_live_in_a_discussion(daphne_servers, 
     nav_count = dana_page.locator("#nav-discussions")
     expect(nav_count).to_be_visible()
     expect(dana_page.locator("#discussions-unread-count")).to_have_text("1")
+    # Her thread's reply reaches her bell too.
+    dana_bell = dana_page.locator("[data-notification-bell] [data-unread-count]")
+    expect(dana_bell).to_have_attribute("data-count", "1")
     dana_watch.assert_not_reloaded()
     shots.take(dana_page, "thread-list-one-new")
 
@@ -103,6 +106,8 @@ def test_two_students_and_their_instructor_live_in_a_discussion(daphne_servers, 
         return state.last_read_id if state else 0
 
     eventually(lambda: read_up_to() == answer.pk, "Dana's read position reaches the answer")
+    # Reading the reply reads its notification: the bell clears without a reload.
+    expect(dana_bell).to_have_attribute("data-count", "0")
 
     # Eli fixes his typo in place; Dana, reading, sees the new text marked "edited".
     dana_watch = Watcher(dana_page)
