@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -39,7 +40,15 @@ def announcement_list(*, course: Course) -> QuerySet[Announcement]:
 
 
 def notification_unread_count(*, user: User) -> int:
-    return Notification.objects.filter(user=user, is_read=False).count()
+    """The bell's count. Written out: every page, every join of `user:{id}` and every
+    read reads it, and the ORM took longer to build the query than to run it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {connection.ops.quote_name(Notification._meta.db_table)} "
+            f"WHERE user_id = %s AND NOT is_read",
+            [user.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def notification_channels(*, user: User) -> dict[str, str]:

@@ -11,7 +11,7 @@ Django's Http404 and PermissionDenied are what both the pages and the REST API
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db import connection
 from django.http import Http404
 
 from lms.catalog.models import Course, Enrollment, User
@@ -31,14 +31,7 @@ def course_access(*, user: User | None, course_id: int) -> Grant | None:
     """
     if not _is_signed_in(user):
         return None
-    row = (
-        Course.objects.filter(pk=course_id)
-        .annotate(
-            enrolled=Exists(Enrollment.objects.filter(user_id=user.pk, course_id=OuterRef("pk")))
-        )
-        .values_list("instructor_id", "enrolled")
-        .first()
-    )
+    row = _course_part(user_id=user.pk, course_id=course_id)
     if row is None:
         return None
     instructor_id, enrolled = row
@@ -49,6 +42,28 @@ def course_access(*, user: User | None, course_id: int) -> Grant | None:
     if enrolled:
         return Grant(role=Role.STUDENT, course_id=course_id)
     return None
+
+
+def _course_part(*, user_id: int, course_id: int) -> tuple[int | None, bool] | None:
+    """(the course's instructor, whether the user is enrolled in it), or None for no course.
+
+    Written out: every page, API call, topic join and poll about a course asks it,
+    and the ORM spent ten times longer building this query than the database took
+    to answer it (0.78 against 0.08 ms of CPU).
+    """
+    course_id = int(course_id)
+    if not 0 < course_id < 2**63:  # no row has such an id (the ORM answers the same)
+        return None
+    quote = connection.ops.quote_name
+    course, enrollment = quote(Course._meta.db_table), quote(Enrollment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.instructor_id, EXISTS (SELECT 1 FROM {enrollment} e "
+            f"WHERE e.user_id = %s AND e.course_id = c.id) FROM {course} c WHERE c.id = %s",
+            [user_id, course_id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0], bool(row[1]))
 
 
 def course_is_visible(*, user: User | None, course: Course) -> bool:

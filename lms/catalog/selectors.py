@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from lms.catalog.models import Course, Enrollment, Lesson, Module, User
@@ -52,12 +53,19 @@ def enrolled_course_ids(*, user: User) -> set[int]:
 
 
 def enrollment_progress(*, user: User, course_id: int) -> int | None:
-    """The user's progress in a course, or None when not enrolled."""
-    return (
-        Enrollment.objects.filter(user=user, course_id=course_id)
-        .values_list("progress", flat=True)
-        .first()
-    )
+    """The user's progress in a course, or None when not enrolled.
+
+    Written out: every join of a `course:` topic reads it, and the ORM took four
+    times longer to build the query than the database to answer it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT progress FROM {connection.ops.quote_name(Enrollment._meta.db_table)} "
+            f"WHERE user_id = %s AND course_id = %s",
+            [user.pk, int(course_id)],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def enrollment_for(*, user: User, course: Course) -> Enrollment | None:
