@@ -3,7 +3,6 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
@@ -23,6 +22,7 @@ from lms.catalog.serializers import (
 )
 from lms.catalog.services import enrollment_create, enrollment_leave
 from lms.catalog.signin import SIGNIN_LOCKED, signin_retry_after
+from lms.platform.authentication import TokenAuthentication
 from lms.platform.schema import api_errors
 
 

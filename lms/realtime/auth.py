@@ -15,18 +15,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
-from rest_framework.authtoken.models import Token
 
 from lms.platform import metrics
+from lms.platform.authentication import token_user
 from lms.realtime.db import HANDSHAKES, in_db_thread
-
-_quote = connection.ops.quote_name
-_USER_TABLE = _quote(get_user_model()._meta.db_table)
-_TOKEN_TABLE = _quote(Token._meta.db_table)
 
 TOKEN = "token"
 SESSION = "session"
@@ -50,21 +45,6 @@ def fingerprint(credential: Credential) -> str:
 def credential_of(scope) -> Credential | None:
     """The token or session a handshake authenticated with."""
     return scope.get("credential")
-
-
-def token_user(key: str):
-    """The user an API token stands for, active or not; None for an unknown token.
-
-    The lookup of every handshake, join and poll made with a token: one statement
-    written out, where the ORM's compilation of the same query costs more than the
-    query itself (a reconnect storm makes thousands of them).
-    """
-    users = get_user_model()._default_manager.raw(
-        f"SELECT u.* FROM {_USER_TABLE} u JOIN {_TOKEN_TABLE} t ON t.user_id = u.id "
-        "WHERE t.key = %s",
-        [key],
-    )
-    return next(iter(users), None)
 
 
 def current_user(*, user_id: int, credential: Credential | None):
