@@ -8,7 +8,8 @@ failure is logged.
 Its Redis client, and with it the connection pool, is one per process. Django
 makes a cache object per request context under ASGI (each with a client and a
 pool of its own), which would open a new Redis connection for every request
-that touches the cache.
+that touches the cache. Django's client also builds a new `redis.Redis` (and
+its table of reply parsers) for every command; this one keeps one per pool.
 """
 
 from __future__ import annotations
@@ -29,7 +30,24 @@ _clients: dict[str, RedisCacheClient] = {}
 _clients_lock = threading.Lock()
 
 
+class _ReusedRedisCacheClient(RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._redis_clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._redis_clients.get(id(pool))
+        if client is None:  # two threads may both build one: either will do
+            client = self._redis_clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _ReusedRedisCacheClient
+
     @cached_property
     def _cache(self) -> RedisCacheClient:
         key = repr((self._servers, sorted(self._options.items())))
