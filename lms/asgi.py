@@ -4,6 +4,7 @@ Pages and the API run middleware and view in one thread hop (ThreadedASGIHandler
 the held poll, an async view that waits, keeps Django's own async handler.
 """
 
+import contextvars
 import os
 
 from django.core.asgi import get_asgi_application
@@ -20,7 +21,10 @@ from lms.realtime.auth import WebsocketAuthMiddleware, WebsocketOriginValidator 
 from lms.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 threaded_app = ThreadedASGIHandler()
-POLL_PATH = reverse("realtime-poll")
+# Resolved in a context of its own: resolving populates every URL resolver, each of which
+# keeps a flag in a context variable, and variables set here would be copied into every
+# request's context and restored at each of its thread hops.
+POLL_PATH = contextvars.copy_context().run(reverse, "realtime-poll")
 
 
 async def http_app(scope, receive, send):
