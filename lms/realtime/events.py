@@ -34,6 +34,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from lms.platform import metrics
+from lms.platform.handlers import run_after_view
 from lms.realtime import registry
 from lms.realtime.models import Event
 
@@ -356,11 +357,17 @@ def rewrite_key(
 
 
 def _send(group: str, message: dict[str, Any], kind: str) -> None:
-    message["ts"] = time.time()
     message["site"] = site_id()
-    layer = get_channel_layer()
+    # In a request: sent from the event loop once the view returns, with the request's
+    # other events, in order; elsewhere (a command, a test) now.
+    if not run_after_view(_group_send, group, message, kind):
+        async_to_sync(_group_send)(group, message, kind)
+
+
+async def _group_send(group: str, message: dict[str, Any], kind: str) -> None:
+    message["ts"] = time.time()
     try:
-        async_to_sync(layer.group_send)(group, message)
+        await get_channel_layer().group_send(group, message)
     except Exception:
         # The event is stored: sockets fill the gap from the database on the next event,
         # and reconnecting clients replay it.
