@@ -1,0 +1,218 @@
+#!/usr/bin/env python
+"""What one write costs the process that answers it, through Django's ASGI handler and ours.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/deploy_load \\
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/handlers.py \\
+        [--kinds read,activity,completion,post,dm] [--requests 300]
+
+No server and no socket: each request goes straight into an ASGI application
+in this process, one after the other, as a server would hand it over (scope,
+body, response), with production settings on a fresh copy of the load
+benchmark's database (bench/load.py seeds it). Two applications answer the
+same requests:
+
+- `django`: Django's own ASGIHandler (`get_asgi_application()`), whose
+  middleware each run their halves in a thread hop of their own;
+- `lms`: `lms.asgi:application`, as deployed (pages and the API through
+  lms.platform.handlers.ThreadedASGIHandler).
+
+Reported per kind of request and application: the process's CPU time per
+request (all its threads) and the wall time per request, after 20 requests
+of warm-up. Each (kind, application) runs in a process of its own, on a fresh
+copy of the database, so both answer the very same writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+
+from bench import common  # noqa: E402
+
+KINDS = ("read", "activity", "completion", "post", "dm")
+APPLICATIONS = ("django", "lms")
+WARM_UP = 20
+RESULT = "result: "  # the child's figures, among whatever else it prints (emails, logs)
+
+
+def requests(people: dict, kind: str, rng: random.Random):
+    """An endless series of (method, path, body, token) of one kind, as bench/load.py writes."""
+    students = people["students"]
+    lessons = people["lessons"]
+    next_lesson: dict[int, int] = {}
+    while True:
+        student, key = rng.choice(students)
+        if kind == "read":
+            yield "GET", "/api/notifications/unread-count/", None, key
+        elif kind == "activity":
+            lesson = rng.choice(lessons)
+            yield "POST", f"/api/lessons/{lesson}/activity/", {"seconds": 60}, key
+        elif kind == "completion":
+            index = next_lesson.get(student, 0)
+            if index < len(lessons):
+                next_lesson[student] = index + 1
+                path = f"/api/lessons/{lessons[index]}/complete/"
+                yield "POST", path, {"score": rng.randint(60, 100)}, key
+        elif kind == "post":
+            path = f"/api/threads/{people['thread']}/messages/"
+            yield "POST", path, {"content": f"Question {rng.randint(1, 10**6)}"}, key
+        elif kind == "dm":
+            recipient, _key = rng.choice(students)
+            if recipient != student:
+                body = {"recipient": recipient, "content": "Shall we study together?"}
+                yield "POST", "/api/messages/", body, key
+
+
+async def call(application, method: str, path: str, body: dict | None, key: str) -> int:
+    content = json.dumps(body).encode() if body is not None else b""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"authorization", f"Token {key}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(content)).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    pending = [{"type": "http.request", "body": content, "more_body": False}]
+    answered = asyncio.Event()
+    status = 0
+
+    async def receive():
+        if pending:
+            return pending.pop()
+        await answered.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await application(scope, receive, send)
+    answered.set()
+    return status
+
+
+def child(args) -> None:
+    """One (kind, application) in this process: print its figures as JSON."""
+    os.environ.update(
+        DEBUG="0",
+        SECRET_KEY=common.SECRET_KEY,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        REALTIME_NAMESPACE=f"bench-handlers-{os.getpid()}",
+        # Every request is answered, not throttled: the cost of a write is measured.
+        WRITE_RATE_LIMIT="1000000/min",
+        MESSAGE_RATE_LIMIT="1000000/min",
+        MESSAGE_RATE_LIMIT_PER_MINUTE="1000000",
+    )
+    import django
+
+    django.setup()
+    if args.child_application == "django":
+        from django.core.asgi import get_asgi_application
+
+        application = get_asgi_application()
+    else:
+        from lms.asgi import application
+    people = json.loads(args.people)
+    series = requests(people, args.child_kind, random.Random(args.seed))
+
+    async def run() -> dict:
+        statuses: dict[int, int] = {}
+        for _ in range(WARM_UP):
+            await call(application, *next(series))
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(args.requests):
+            status = await call(application, *next(series))
+            statuses[status] = statuses.get(status, 0) + 1
+        return {
+            "cpu_ms": 1000 * (time.process_time() - cpu) / args.requests,
+            "wall_ms": 1000 * (time.perf_counter() - wall) / args.requests,
+            "statuses": statuses,
+        }
+
+    print(RESULT + json.dumps(asyncio.run(run())), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--students", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child-kind", help=argparse.SUPPRESS)
+    parser.add_argument("--child-application", help=argparse.SUPPRESS)
+    parser.add_argument("--people", help=argparse.SUPPRESS)
+    common.add_run_options(parser)
+    args = parser.parse_args()
+    if args.child_kind:
+        child(args)
+        return
+    kinds = args.kinds.split(",")
+    if set(kinds) - set(KINDS):
+        parser.error(f"--kinds takes {','.join(KINDS)}")
+    template_url, run_url = common.run_database(args.students)
+
+    import django
+
+    django.setup()
+    rows = []
+    for kind in kinds:
+        for name in APPLICATIONS:
+            people, _load = common.fresh_run(template_url, run_url, args.students, args.quiet_load)
+            output = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    f"--child-kind={kind}",
+                    f"--child-application={name}",
+                    f"--people={json.dumps(people)}",
+                    f"--requests={args.requests}",
+                    f"--seed={args.seed}",
+                ],
+                env={**os.environ, "DATABASE_URL": run_url},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            result = next(line for line in output.splitlines() if line.startswith(RESULT))
+            row = {"kind": kind, "application": name, **json.loads(result[len(RESULT) :])}
+            print(row, flush=True)
+            rows.append(row)
+    print(f"\n{args.requests} requests of each kind, one at a time, in process")
+    print("| kind | application | CPU per request | wall per request | statuses |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['kind']} | {r['application']} | {r['cpu_ms']:.1f} ms | {r['wall_ms']:.1f} ms "
+            f"| {r['statuses']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
