@@ -360,8 +360,12 @@ def _send(group: str, message: dict[str, Any], kind: str) -> None:
     message["site"] = site_id()
     # In a request: sent from the event loop once the view returns, with the request's
     # other events, in order; elsewhere (a command, a test) now.
-    if not run_after_view(_group_send, group, message, kind):
+    if run_after_view(_group_send, group, message, kind):
+        return
+    try:
         async_to_sync(_group_send)(group, message, kind)
+    except Exception:  # no way to the event loop from here (a sync call inside a running loop)
+        logger.exception("channel layer send failed for %s", group)
 
 
 async def _group_send(group: str, message: dict[str, Any], kind: str) -> None:
