@@ -168,6 +168,7 @@ def profile(pid: int, prefix: str, label: str) -> subprocess.Popen:
             out,
             "-r",
             "200",
+            "--gil",  # only samples holding the interpreter: where the CPU goes
             "--nonblocking",
         ],
         stdout=subprocess.DEVNULL,
