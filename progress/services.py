@@ -330,10 +330,11 @@ def _settle_enrollment(
         changed_fields.append("completed_at")
     if changed_fields:
         enrollment.save(update_fields=changed_fields)
-    if changed_fields or progress_event:
-        outcome.add("progress.updated", event_data(EnrollmentSerializer, enrollment))
+    if changed_fields or progress_event:  # always so when the course was completed
+        enrollment_data = event_data(EnrollmentSerializer, enrollment)
+        outcome.add("progress.updated", enrollment_data)
     if course_completed:
-        outcome.add("course.completed", event_data(EnrollmentSerializer, enrollment))
+        outcome.add("course.completed", enrollment_data)
         course = enrollment.course
         outcome.notify.append(
             lambda: notifications.notify_course_completed(user=user, course=course)
