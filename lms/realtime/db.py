@@ -13,43 +13,112 @@ not queue behind the joins of the sockets already accepted. Held polls woken
 together by one event have a narrow lane of their own too: their answers queue
 there instead of taking every thread (and the interpreter) from the requests
 of everyone else.
+
+Calls made on a lane within one turn of the event loop (a reconnect storm's
+handshakes and joins, polls woken by one event) go to a thread together, a
+few at a time: one hop and one pooled connection (borrowed, checked, given
+back) for all of them instead of one each. Each call still runs in a copy of
+its caller's context and gets its own result or exception; after a call that
+raised, the connection is given back (the pool drops a broken one) and the
+next call borrows another.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from channels.db import DatabaseSyncToAsync
+from asgiref.sync import SyncToAsync
 from django.conf import settings
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
 
 HANDSHAKES = "handshakes"
 JOINS_AND_POLLS = "realtime"
 WOKEN_POLLS = "woken-polls"
+# Calls that go to a thread together, at most: more would queue behind one another on one
+# thread while the lane's other threads wait for work.
+BATCH_SIZE = 8
 
-_executors: dict[str, ThreadPoolExecutor] = {}
+_lanes: dict[str, _Lane] = {}
 
 
-def _executor(lane: str) -> ThreadPoolExecutor:
-    executor = _executors.get(lane)
-    if executor is None:
+class _Lane:
+    """A lane's threads, and its calls waiting for the end of the event loop's turn."""
+
+    def __init__(self, name: str, size: int) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"realtime-{name}")
+        self.waiting: dict[asyncio.AbstractEventLoop, list] = {}
+
+    def call(self, func, args, kwargs) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        waiting = self.waiting.setdefault(loop, [])
+        waiting.append((future, contextvars.copy_context(), func, args, kwargs))
+        if len(waiting) == 1:
+            loop.call_soon(self._flush, loop)
+        return future
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        waiting = self.waiting.pop(loop, [])
+        for start in range(0, len(waiting), BATCH_SIZE):
+            self.executor.submit(_run, loop, waiting[start : start + BATCH_SIZE])
+
+
+def _run(loop: asyncio.AbstractEventLoop, calls: list) -> None:
+    """On a lane's thread: each call in turn, on one connection while none fails."""
+    SyncToAsync.threadlocal.main_event_loop = loop  # for async_to_sync in what is called
+    for future, context, func, args, kwargs in calls:
+        try:
+            result = context.run(func, *args, **kwargs)
+        except BaseException as exc:  # the caller's to handle, as if it had called func
+            loop.call_soon_threadsafe(_settle, future, None, exc)
+            _give_back()
+        else:
+            loop.call_soon_threadsafe(_settle, future, result, None)
+    _give_back()
+
+
+def _give_back() -> None:
+    """Give the thread's connection back to the pool (or close it, without one)."""
+    try:
+        close_old_connections()
+    except Exception:  # every call is answered already; the next borrows afresh
+        logger.exception("a realtime database connection could not be given back")
+
+
+def _settle(future: asyncio.Future, result, exc: BaseException | None) -> None:
+    if future.cancelled():  # the caller went away (a socket closed mid-join)
+        return
+    if exc is None:
+        future.set_result(result)
+    else:
+        future.set_exception(exc)
+
+
+def _lane(name: str) -> _Lane:
+    lane = _lanes.get(name)
+    if lane is None:
         size = {
             HANDSHAKES: settings.REALTIME_HANDSHAKE_THREADS,
             WOKEN_POLLS: settings.REALTIME_WOKEN_POLL_THREADS,
-        }.get(lane, settings.REALTIME_DB_THREADS)
-        executor = _executors.setdefault(
-            lane, ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"realtime-{lane}")
-        )
-    return executor
+        }.get(name, settings.REALTIME_DB_THREADS)
+        lane = _lanes.setdefault(name, _Lane(name, size))
+    return lane
 
 
-class _InDbThread(DatabaseSyncToAsync):
+class _InDbThread:
     def __init__(self, func, lane: str) -> None:
-        super().__init__(func, thread_sensitive=False)
+        self.func = func  # callable as is, on a thread already there
         self.lane = lane
+        functools.update_wrapper(self, func)
 
     async def __call__(self, *args, **kwargs):
-        self._executor = _executor(self.lane)
-        return await super().__call__(*args, **kwargs)
+        return await _lane(self.lane).call(self.func, args, kwargs)
 
 
 def in_db_thread(func=None, *, lane: str = JOINS_AND_POLLS):
