@@ -18,9 +18,11 @@ Calls made on a lane within one turn of the event loop (a reconnect storm's
 handshakes and joins, polls woken by one event) go to a thread together, a
 few at a time: one hop and one pooled connection (borrowed, checked, given
 back) for all of them instead of one each. Each call still runs in a copy of
-its caller's context and gets its own result or exception; after a call that
+its caller's context and gets its own result or exception. After a call that
 raised, the connection is given back (the pool drops a broken one) and the
-next call borrows another.
+calls left in the batch go to the lane's threads one by one, as without
+batches: with the database down, each may wait for the pool's timeout, and
+they wait side by side, not one after another.
 """
 
 from __future__ import annotations
@@ -66,20 +68,24 @@ class _Lane:
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         waiting = self.waiting.pop(loop, [])
         for start in range(0, len(waiting), BATCH_SIZE):
-            self.executor.submit(_run, loop, waiting[start : start + BATCH_SIZE])
+            self.executor.submit(_run, self.executor, loop, waiting[start : start + BATCH_SIZE])
 
 
-def _run(loop: asyncio.AbstractEventLoop, calls: list) -> None:
-    """On a lane's thread: each call in turn, on one connection while none fails."""
+def _run(executor: ThreadPoolExecutor, loop: asyncio.AbstractEventLoop, calls: list) -> None:
+    """On a lane's thread: each call in turn, on one connection, until one fails."""
     SyncToAsync.threadlocal.main_event_loop = loop  # for async_to_sync in what is called
-    for future, context, func, args, kwargs in calls:
+    for index, (future, context, func, args, kwargs) in enumerate(calls):
         try:
             result = context.run(func, *args, **kwargs)
         except BaseException as exc:  # the caller's to handle, as if it had called func
             loop.call_soon_threadsafe(_settle, future, None, exc)
             _give_back()
-        else:
-            loop.call_soon_threadsafe(_settle, future, result, None)
+            # The database may be down, and each call wait for the pool's timeout: the rest
+            # go one by one over the lane's threads, as they would have without the batch.
+            for call in calls[index + 1 :]:
+                executor.submit(_run, executor, loop, [call])
+            return
+        loop.call_soon_threadsafe(_settle, future, result, None)
     _give_back()
 
 
