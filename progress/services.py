@@ -330,15 +330,15 @@ def _settle_enrollment(
         changed_fields.append("completed_at")
     if changed_fields:
         enrollment.save(update_fields=changed_fields)
-    if changed_fields or progress_event:  # always so when the course was completed
+    if changed_fields or progress_event:
         enrollment_data = event_data(EnrollmentSerializer, enrollment)
         outcome.add("progress.updated", enrollment_data)
-    if course_completed:
-        outcome.add("course.completed", enrollment_data)
-        course = enrollment.course
-        outcome.notify.append(
-            lambda: notifications.notify_course_completed(user=user, course=course)
-        )
+        if course_completed:  # completed_at is among the changed fields
+            outcome.add("course.completed", enrollment_data)
+            course = enrollment.course
+            outcome.notify.append(
+                lambda: notifications.notify_course_completed(user=user, course=course)
+            )
 
     certificate = None
     # Under the enrollment lock nobody else issues this certificate; the unique
