@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import collections
+import gc
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -31,6 +34,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 
@@ -41,40 +45,190 @@ from bench import common  # noqa: E402
 
 # Client processes (no Django in them)
 
+WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-def client_process(url, key, sockets, mode, topic, ready, results, stop, received, concurrency):
+
+class LeanSocket(asyncio.Protocol):
+    """A websocket client that does only what the measurement needs: the opening handshake,
+    masked frames out, and each text frame in handed to `on_text` with its arrival time.
+
+    Per frame received it costs a few microseconds, against tens for a general client
+    library, so that on a machine the clients share with the server most of the CPU goes to
+    the server. It expects what a server sends (RFC 6455: unmasked frames), answers pings,
+    and reassembles fragmented messages.
+    """
+
+    def __init__(self, request: bytes, accept: bytes):
+        self.request, self.accept = request, accept
+        self.opened = asyncio.get_running_loop().create_future()
+        self.buffer = bytearray()
+        self.upgraded = False
+        self.fragments: list[bytes] = []
+        self.on_text = lambda payload, now: None
+
+    @classmethod
+    async def connect(cls, url: str, headers: dict[str, str]) -> LeanSocket:
+        parts = urlsplit(url)
+        key = base64.b64encode(os.urandom(16))
+        accept = base64.b64encode(hashlib.sha1(key + WEBSOCKET_GUID).digest())
+        lines = [
+            f"GET {parts.path or '/'} HTTP/1.1",
+            f"Host: {parts.netloc}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key.decode()}",
+            "Sec-WebSocket-Version: 13",
+            *(f"{name}: {value}" for name, value in headers.items()),
+        ]
+        request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        loop = asyncio.get_running_loop()
+        _transport, socket = await loop.create_connection(
+            lambda: cls(request, accept), parts.hostname, parts.port
+        )
+        await socket.opened
+        return socket
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.request)
+
+    def connection_lost(self, exc) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(exc or ConnectionError("closed during the handshake"))
+
+    def send_text(self, text: str) -> None:
+        self._send(0x1, text.encode())
+
+    def close(self) -> None:
+        if not self.transport.is_closing():
+            self._send(0x8, (1000).to_bytes(2, "big"))
+            self.transport.close()
+
+    def _send(self, opcode: int, payload: bytes) -> None:
+        mask = os.urandom(4)
+        length = len(payload)
+        if length < 126:
+            header = bytes((0x80 | opcode, 0x80 | length))
+        elif length < 1 << 16:
+            header = bytes((0x80 | opcode, 0x80 | 126)) + length.to_bytes(2, "big")
+        else:
+            header = bytes((0x80 | opcode, 0x80 | 127)) + length.to_bytes(8, "big")
+        masked = bytes(byte ^ mask[i & 3] for i, byte in enumerate(payload))
+        self.transport.write(header + mask + masked)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        buffer = self.buffer
+        buffer += data
+        if not self.upgraded and not self._handshake():
+            return
+        position, size = 0, len(buffer)
+        while size - position >= 2:
+            first, length = buffer[position], buffer[position + 1] & 0x7F
+            start = position + 2
+            if length == 126:
+                length, start = int.from_bytes(buffer[start : start + 2], "big"), start + 2
+            elif length == 127:
+                length, start = int.from_bytes(buffer[start : start + 8], "big"), start + 8
+            if size < start + length:
+                break
+            self._frame(first, bytes(buffer[start : start + length]), now)
+            position = start + length
+        del buffer[:position]
+
+    def _handshake(self) -> bool:
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        status, *lines = bytes(self.buffer[:end]).split(b"\r\n")
+        del self.buffer[: end + 4]
+        headers = dict(line.split(b":", 1) for line in lines)
+        headers = {name.strip().lower(): value.strip() for name, value in headers.items()}
+        if (
+            not status.startswith(b"HTTP/1.1 101")
+            or headers.get(b"sec-websocket-accept") != self.accept
+        ):
+            self.opened.set_exception(ConnectionError(status.decode()))
+            self.transport.close()
+            return False
+        self.upgraded = True
+        self.opened.set_result(None)
+        return True
+
+    def _frame(self, first: int, payload: bytes, now: float) -> None:
+        opcode = first & 0x0F
+        if opcode in (0x0, 0x1):  # text, or a continuation of one
+            self.fragments.append(payload)
+            if first & 0x80:
+                self.on_text(b"".join(self.fragments), now)
+                self.fragments.clear()
+        elif opcode == 0x9:
+            self._send(0xA, payload)
+        elif opcode == 0x8:
+            self.transport.close()
+
+
+def client_process(
+    url, key, sockets, mode, topic, ready, results, stop, received, concurrency, library
+):
     import websockets
 
+    samples: list[tuple[int, float]] = []
+
+    def record(raw, now: float) -> None:
+        frame = json.loads(raw)
+        if mode == "product":
+            if frame.get("op") != "event":
+                return
+            frame = frame["data"]
+        samples.append((frame["n"], now - frame["t"]))
+        received.value += 1
+
+    async def join(send, receive) -> None:
+        await send(json.dumps({"op": "join", "topic": topic, "ref": "1"}))
+        while True:
+            frame = json.loads(await receive())
+            if frame.get("op") == "reply":
+                if not frame["ok"]:
+                    raise RuntimeError(frame)
+                return
+
     async def connect(semaphore):
+        headers = {"Authorization": f"Token {key}"}
         async with semaphore:
+            if library == "lean":
+                ws = await LeanSocket.connect(url, headers)
+                if mode == "product":
+                    replies: asyncio.Queue = asyncio.Queue()
+                    ws.on_text = lambda payload, now: replies.put_nowait(payload)
+
+                    async def send(text):
+                        ws.send_text(text)
+
+                    await join(send, replies.get)
+                ws.on_text = record
+                return ws
             ws = await websockets.connect(
                 url,
-                additional_headers={"Authorization": f"Token {key}"},
+                additional_headers=headers,
                 max_queue=None,
                 compression=None,
                 open_timeout=120,
                 ping_interval=None,
             )
             if mode == "product":
-                await ws.send(json.dumps({"op": "join", "topic": topic, "ref": "1"}))
-                while True:
-                    frame = json.loads(await ws.recv())
-                    if frame.get("op") == "reply":
-                        if not frame["ok"]:
-                            raise RuntimeError(frame)
-                        break
+                await join(ws.send, ws.recv)
             return ws
 
-    async def read(ws, samples):
+    async def read(ws):
         async for raw in ws:
-            now = time.time()
-            frame = json.loads(raw)
-            if mode == "product":
-                if frame.get("op") != "event":
-                    continue
-                frame = frame["data"]
-            samples.append((frame["n"], now - frame["t"]))
-            received.value += 1
+            record(raw, time.time())
+
+    async def close(ws):
+        if library == "lean":
+            ws.close()
+        else:
+            await asyncio.wait_for(ws.close(), 2)
 
     async def main():
         semaphore = asyncio.Semaphore(concurrency)
@@ -83,19 +237,24 @@ def client_process(url, key, sockets, mode, topic, ready, results, stop, receive
         )
         connected = [o for o in outcomes if not isinstance(o, BaseException)]
         failed = [repr(o)[:200] for o in outcomes if isinstance(o, BaseException)]
+        # The connections live as long as the run: the client's collector need not walk them
+        # again, so its pauses (hundreds of ms at thousands of sockets) stay out of the latency.
+        gc.freeze()
         ready.put((len(connected), failed[:3], len(failed)))
-        samples: list[tuple[int, float]] = []
-        readers = [asyncio.ensure_future(read(ws, samples)) for ws in connected]
+        readers = [] if library == "lean" else [asyncio.ensure_future(read(ws)) for ws in connected]
         await asyncio.to_thread(stop.wait)
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
-        await asyncio.gather(
-            *(asyncio.wait_for(ws.close(), 2) for ws in connected), return_exceptions=True
-        )
+        await asyncio.gather(*(close(ws) for ws in connected), return_exceptions=True)
         results.put(samples)
 
-    asyncio.run(main())
+    if library == "lean":
+        import uvloop
+
+        uvloop.run(main())
+    else:
+        asyncio.run(main())
 
 
 # Orchestration (Django set up here)
@@ -195,6 +354,7 @@ def run_target(kind, mode, port, key, topic, args, server_pid):
                 stop,
                 counter,
                 args.connect_concurrency,
+                args.client_library,
             ),
         )
         proc.start()
@@ -244,7 +404,16 @@ def run_target(kind, mode, port, key, topic, args, server_pid):
             )
         return steps
 
+    cpu_before = [common.cpu_seconds(pid) for pid in [server_pid, *(p.pid for p in procs)]]
     steps = asyncio.run(sync_to_async(publish_steps, thread_sensitive=False)())
+    cpu = [
+        common.cpu_seconds(pid) - before
+        for pid, before in zip([server_pid, *(p.pid for p in procs)], cpu_before, strict=True)
+    ]
+    notes = [
+        f"CPU while events flowed: server {cpu[0]:.2f} s, "
+        f"clients {sum(cpu[1:]):.2f} s ({args.client_library})"
+    ]
     server_side = common.server_delivery([port]) if mode == "product" else None
     stop.set()
     samples = [sample for report in common.collect(results, procs) for sample in report]
@@ -276,8 +445,18 @@ def run_target(kind, mode, port, key, topic, args, server_pid):
                 "publisher_behind_ms": step["behind"] * 1000,
             }
         )
+        if args.per_event:
+            per_event = collections.defaultdict(list)
+            for n, latency in copies:
+                per_event[n].append(latency * 1000)
+            notes.extend(
+                f"  {step['rate']:g} ev/s, event {n - step['base']}: {len(latencies)} copies, "
+                f"p50 {common.percentile(latencies, 0.5):.0f} ms, "
+                f"p99 {common.percentile(latencies, 0.99):.0f} ms, max {max(latencies):.0f} ms"
+                for n, latencies in sorted(per_event.items())
+            )
     memory = (rss_after - rss_before) / max(connected, 1)
-    return rows, connected, failures, memory, server_side
+    return rows, connected, failures, memory, server_side, notes
 
 
 def main() -> None:
@@ -290,9 +469,19 @@ def main() -> None:
     parser.add_argument("--layers", default="pubsub,core")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connect-concurrency", type=int, default=100)
+    parser.add_argument(
+        "--client-library",
+        choices=("websockets", "lean"),
+        default="websockets",
+        help="the clients' websocket code: the websockets library, or a minimal one that\n"
+        "leaves more of a shared machine's CPU to the server (LeanSocket, on uvloop)",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--consumers", default="product,bare", help="product, bare or both (bare is slow)"
+    )
+    parser.add_argument(
+        "--per-event", action="store_true", help="latency of each event's copies, one line each"
     )
     common.add_run_options(parser, baseline=True)
     args = parser.parse_args()
@@ -323,7 +512,7 @@ def main() -> None:
                 for mode in consumers:
                     common.wait_until_quiet(args.quiet_load, patience=120)
                     with serve(kind, args.port, root) as [(_port, server)]:
-                        rows, connected, failures, memory, server_side = run_target(
+                        rows, connected, failures, memory, server_side, notes = run_target(
                             kind, mode, args.port, key, topic, args, server.pid
                         )
                     print(
@@ -347,6 +536,7 @@ def main() -> None:
                             f"{row['lost']:>6} {row['msgs_per_s']:>8.0f} {row['p50_ms']:>8.1f} "
                             f"{row['p99_ms']:>8.1f} {row['max_ms']:>8.1f}"
                         )
+                    print("\n".join(notes))
                     all_rows.extend({**row, "target": label} for row in rows)
 
     print("\nSummary (throughput = most messages delivered per second in a step with none lost)")
