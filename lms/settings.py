@@ -327,6 +327,9 @@ REALTIME_HANDSHAKE_THREADS = env_int("REALTIME_HANDSHAKE_THREADS", 2)  # a lane 
 REALTIME_WOKEN_POLL_THREADS = env_int("REALTIME_WOKEN_POLL_THREADS", 2)  # answers of woken polls
 # Event frames framed once and written straight to Daphne's sockets (lms/realtime/wire.py).
 REALTIME_DIRECT_WRITES = env_bool("REALTIME_DIRECT_WRITES", True)
+# Tracked objects allocated between two of the collector's young collections in a server
+# process (Python's default is 700; lms/realtime/server_tuning.py says why more).
+SERVER_GC_YOUNG_THRESHOLD = env_int("SERVER_GC_YOUNG_THRESHOLD", 10_000)
 # Seconds between two snapshots of a process's figures for the health page; 0: none.
 REALTIME_HEALTH_INTERVAL = env_int("REALTIME_HEALTH_INTERVAL", 5)
 
