@@ -404,12 +404,10 @@ def run_target(kind, mode, port, key, topic, args, server_pid):
             )
         return steps
 
-    cpu_before = [common.cpu_seconds(pid) for pid in [server_pid, *(p.pid for p in procs)]]
+    pids = [server_pid, *(p.pid for p in procs)]
+    cpu_before = [common.cpu_seconds(pid) for pid in pids]
     steps = asyncio.run(sync_to_async(publish_steps, thread_sensitive=False)())
-    cpu = [
-        common.cpu_seconds(pid) - before
-        for pid, before in zip([server_pid, *(p.pid for p in procs)], cpu_before, strict=True)
-    ]
+    cpu = [common.cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
     notes = [
         f"CPU while events flowed: server {cpu[0]:.2f} s, "
         f"clients {sum(cpu[1:]):.2f} s ({args.client_library})"
