@@ -109,7 +109,10 @@ def test_a_picture_uploaded_on_the_account_page_shows_live_to_a_classmate(site, 
     expect(alice.get_by_text("Your new picture is in place.")).to_be_visible()
     large = alice.locator("img.avatar-large")
     expect(large).to_have_attribute("src", re.compile(r"^/media/avatars/\d+/\w+-256\.webp$"))
-    assert alice.evaluate("img => img.naturalWidth", large.element_handle()) == 256
+    alice.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=large.element_handle()
+    )
+    assert large.evaluate("img => img.naturalWidth") == 256
 
     # Her next message reaches Bob's page with the new picture.
     thread_id = int(re.search(r"/threads/(\d+)/", bob.url)[1])
