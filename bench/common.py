@@ -337,6 +337,31 @@ def collect(results, processes, timeout: float = 120) -> list:
 # Measurements.
 
 
+def sample(pid: int, out: str) -> subprocess.Popen:
+    """py-spy samples of process `pid` holding the interpreter (where its CPU goes) into `out`.
+
+    Stop it with SIGINT: py-spy writes its file then.
+    """
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "-p",
+            str(pid),
+            "-f",
+            "raw",
+            "-o",
+            out,
+            "-r",
+            "200",
+            "--gil",
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):

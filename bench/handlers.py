@@ -3,7 +3,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/deploy_load \\
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/handlers.py \\
-        [--kinds read,activity,completion,post,dm] [--requests 300]
+        [--kinds read,activity,completion,post,dm] [--requests 300] [--profile PREFIX]
 
 No server and no socket: each request goes straight into an ASGI application
 in this process, one after the other, as a server would hand it over (scope,
@@ -17,7 +17,7 @@ same requests:
   lms.platform.handlers.ThreadedASGIHandler).
 
 Reported per kind of request and application: the process's CPU time per
-request (all its threads) and the wall time per request, after 20 requests
+request (all its threads; of it, the kernel's) and the wall time per request, after 20 requests
 of warm-up. Each (kind, application) runs in a process of its own, on a fresh
 copy of the database, so both answer the very same writes.
 """
@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -144,12 +145,18 @@ def child(args) -> None:
         statuses: dict[int, int] = {}
         for _ in range(WARM_UP):
             await call(application, *next(series))
-        cpu, wall = time.process_time(), time.perf_counter()
+        profiler = common.sample(os.getpid(), args.child_profile) if args.child_profile else None
+        times, wall = os.times(), time.perf_counter()
         for _ in range(args.requests):
             status = await call(application, *next(series))
             statuses[status] = statuses.get(status, 0) + 1
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(30)
+        used = [after - before for before, after in zip(times, os.times(), strict=True)]
         return {
-            "cpu_ms": 1000 * (time.process_time() - cpu) / args.requests,
+            "cpu_ms": 1000 * (used[0] + used[1]) / args.requests,
+            "system_ms": 1000 * used[1] / args.requests,
             "wall_ms": 1000 * (time.perf_counter() - wall) / args.requests,
             "statuses": statuses,
         }
@@ -162,10 +169,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--applications", default=",".join(APPLICATIONS))
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--students", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--profile", help="write a py-spy profile of each measured series to this prefix"
+    )
     parser.add_argument("--child-kind", help=argparse.SUPPRESS)
+    parser.add_argument("--child-profile", help=argparse.SUPPRESS)
     parser.add_argument("--child-application", help=argparse.SUPPRESS)
     parser.add_argument("--people", help=argparse.SUPPRESS)
     common.add_run_options(parser)
@@ -176,6 +188,8 @@ def main() -> None:
     kinds = args.kinds.split(",")
     if set(kinds) - set(KINDS):
         parser.error(f"--kinds takes {','.join(KINDS)}")
+    if set(args.applications.split(",")) - set(APPLICATIONS):
+        parser.error(f"--applications takes {','.join(APPLICATIONS)}")
     template_url, run_url = common.run_database(args.students)
 
     import django
@@ -183,7 +197,7 @@ def main() -> None:
     django.setup()
     rows = []
     for kind in kinds:
-        for name in APPLICATIONS:
+        for name in args.applications.split(","):
             people, _load = common.fresh_run(template_url, run_url, args.students, args.quiet_load)
             output = subprocess.run(
                 [
@@ -194,6 +208,7 @@ def main() -> None:
                     f"--people={json.dumps(people)}",
                     f"--requests={args.requests}",
                     f"--seed={args.seed}",
+                    *([f"--child-profile={args.profile}-{kind}-{name}.txt"] * bool(args.profile)),
                 ],
                 env={**os.environ, "DATABASE_URL": run_url},
                 capture_output=True,
@@ -205,11 +220,12 @@ def main() -> None:
             print(row, flush=True)
             rows.append(row)
     print(f"\n{args.requests} requests of each kind, one at a time, in process")
-    print("| kind | application | CPU per request | wall per request | statuses |")
-    print("|---|---|---|---|---|")
+    print("| kind | application | CPU per request | of it, system | wall per request | statuses |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['kind']} | {r['application']} | {r['cpu_ms']:.1f} ms | {r['wall_ms']:.1f} ms "
+            f"| {r['kind']} | {r['application']} | {r['cpu_ms']:.1f} ms | {r['system_ms']:.1f} ms "
+            f"| {r['wall_ms']:.1f} ms "
             f"| {r['statuses']} |"
         )
 

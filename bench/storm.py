@@ -33,7 +33,6 @@ import json
 import multiprocessing as mp
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -153,32 +152,10 @@ def storm(url: str, people: dict, args) -> dict:
     }
 
 
-def profile(pid: int, prefix: str, label: str) -> subprocess.Popen:
-    """Sample the server with py-spy (installed separately) for the length of the storm."""
-    out = f"{prefix}-{label.replace(' ', '-')}.txt"
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("py-spy")),
-            "record",
-            "-p",
-            str(pid),
-            "-f",
-            "raw",
-            "-o",
-            out,
-            "-r",
-            "200",
-            "--gil",  # only samples holding the interpreter: where the CPU goes
-            "--nonblocking",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def measure(url: str, pid: int, people: dict, args, label: str) -> dict:
     """One storm on the server of process `pid`, with the CPU and memory it took."""
-    profiler = profile(pid, args.profile, label) if args.profile else None
+    out = f"{args.profile}-{label.replace(' ', '-')}.txt"
+    profiler = common.sample(pid, out) if args.profile else None
     try:
         before = common.rss_kib(pid)
         cpu_before, (busy_before, total_before) = common.cpu_seconds(pid), common.machine_jiffies()
