@@ -94,8 +94,9 @@ class _Outcome:
     # Per course whose learning changed, what changed (progress.signals): sent with
     # learning_changed (`changed`), so that listeners skip what does not concern them.
     changes: dict[int | None, set[str]] = field(default_factory=dict)
-    # Per course, the enrollment the write settled and its module counts, as they are now:
-    # sent with learning_changed (`settled`), so that listeners need not read them again.
+    # Per course, the enrollment the write settled (and, after a completion, its module
+    # counts), as they are now: sent with learning_changed (`settled`), so that listeners
+    # need not read them again.
     settled: dict[int, dict] = field(default_factory=dict)
     notify: list = field(default_factory=list)
     # Today's activity after the write, when it added to it: sent with stats.updated.
@@ -637,7 +638,13 @@ def lesson_activity_record(
             {"seconds": f"Ensure seconds is a whole number from 1 to {ACTIVITY_MAX_SECONDS}."}
         )
     course_id = lesson.module.course_id
-    if not Enrollment.objects.filter(user=user, course_id=course_id).exists():
+    # What a roster row shows of the enrollment, for the day's first report in the course.
+    enrollment = (
+        Enrollment.objects.filter(user=user, course_id=course_id)
+        .only("user_id", "course_id", "progress", "enrolled_at", "completed_at")
+        .first()
+    )
+    if enrollment is None:
         raise NotEnrolled()
     now = now or timezone.now()
 
@@ -671,7 +678,12 @@ def lesson_activity_record(
             user=user, course_id=course_id, day=today, seconds=credited
         )
         outcome.note_change(course_id, TIME)
-        if not course_day_started:
+        if course_day_started:
+            outcome.settled[course_id] = {
+                "enrollment": enrollment,
+                "active_on": outcome.today["date"],
+            }
+        else:
             outcome.time_only_courses.add(course_id)
     outcome.stats_changed = day_changed or stats.total_time_spent != minutes_before
     outcome.publish(stats)

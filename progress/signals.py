@@ -7,8 +7,9 @@ from django.dispatch import Signal
 # Arguments: user_id: int, course_id: int | None, and from the progress services:
 # - stats_locked: bool: the sender holds the user's LearningStats row lock already;
 # - settled: dict | None: after a completion, the enrollment as the cascade left it and its
-#   module counts (`enrollment`, `modules_completed`, `modules_total`, `active_on`), so that
-#   listeners need not read them again;
+#   module counts (`enrollment`, `modules_completed`, `modules_total`, `active_on`); after
+#   the day's first activity report in the course, the enrollment and `active_on` only; so
+#   that listeners need not read them again;
 # - time_only: bool: only time spent changed, on a day the student was already active in
 #   the course (an activity report);
 # - changed: frozenset of the names below: what the write changed. Absent (another sender),

@@ -2,9 +2,10 @@
 
 `roster.updated` carries the student's roster row (teaching.selectors.roster_row, one
 query) without their name, username or email. After a completion, whose cascade hands over
-the enrollment and its module counts (`settled`), it carries the part of the row those
-give, with `"partial": true`, and costs no query: the score and lesson count are read by
-whoever shows them (`GET /api/courses/{id}/roster/{user_id}/`). `roster.removed` carries
+the enrollment and its module counts (`settled`), or the day's first activity report in the
+course, which hands over the enrollment, it carries the part of the row those give, with
+`"partial": true`, and costs no query: the rest is read by whoever shows it
+(`GET /api/courses/{id}/roster/{user_id}/`). `roster.removed` carries
 the id of a student who left the course. All are published in the writer's transaction
 (sent on commit); the cascade's `learning_changed` is sent inside its event batch, so they
 cost no statement of their own there. An activity report that only adds time on a day the

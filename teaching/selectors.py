@@ -597,10 +597,16 @@ def time_in_course(*, course_id: int, user_id: int) -> int:
 
 
 def roster_row_settled(
-    *, enrollment: Enrollment, modules_completed: int, modules_total: int, active_on: str | None
+    *,
+    enrollment: Enrollment,
+    active_on: str | None,
+    modules_completed: int | None = None,
+    modules_total: int | None = None,
 ) -> dict[str, Any]:
-    """The part of a roster row that a settled enrollment gives without a query (see
-    progress.services._settle_enrollment): no score, lesson count nor names."""
+    """The part of a roster row that a settled enrollment gives without a query: after a
+    completion (progress.services._settle_enrollment) with its module counts, after the day's
+    first activity report in the course without them; never the score, lesson count nor
+    names. The student has started the course either way."""
     row = {
         "user_id": enrollment.user_id,
         "partial": True,
@@ -608,9 +614,10 @@ def roster_row_settled(
         "status": "completed" if enrollment.completed_at else "in_progress",
         "enrolled_at": enrollment.enrolled_at,
         "completed_at": enrollment.completed_at,
-        "modules_completed": modules_completed,
-        "modules_total": modules_total,
     }
+    if modules_completed is not None:
+        row["modules_completed"] = modules_completed
+        row["modules_total"] = modules_total
     if active_on is not None:
         row["last_active"] = active_on
     return row

@@ -2,8 +2,8 @@
  * progress, modules, score and last activity change in place; a student who enrolls shows
  * as "N new students — reload" (their place in a sorted, filtered page is the server's to
  * say); one who leaves is struck from the page. The page works without it.
- * `roster.updated` with `partial: true` (after a completion) lacks the score: the row is
- * read again from the API. Text goes in with textContent only.
+ * `roster.updated` with `partial: true` (after a completion, or a day's first activity)
+ * lacks the score: the row is read again from the API. Text goes in with textContent only.
  */
 (function () {
   "use strict";
