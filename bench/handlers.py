@@ -216,7 +216,9 @@ def main() -> None:
                 check=True,
             ).stdout
             result = next(line for line in output.splitlines() if line.startswith(RESULT))
-            row = {"kind": kind, "application": name, **json.loads(result[len(RESULT) :])}
+            # raw_decode: the email worker's thread may print on the same line after it.
+            figures, _end = json.JSONDecoder().raw_decode(result[len(RESULT) :])
+            row = {"kind": kind, "application": name, **figures}
             print(row, flush=True)
             rows.append(row)
     print(f"\n{args.requests} requests of each kind, one at a time, in process")
