@@ -3,7 +3,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/deploy_load \\
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/handlers.py \\
-        [--kinds read,activity,completion,post,dm] [--requests 300] [--profile PREFIX]
+        [--kinds read,activity,completion,post,dm] [--requests 300] [--baseline REV] \\
+        [--applications django,lms] [--profile PREFIX]
 
 No server and no socket: each request goes straight into an ASGI application
 in this process, one after the other, as a server would hand it over (scope,
@@ -17,9 +18,11 @@ same requests:
   lms.platform.handlers.ThreadedASGIHandler).
 
 Reported per kind of request and application: the process's CPU time per
-request (all its threads; of it, the kernel's) and the wall time per request, after 20 requests
-of warm-up. Each (kind, application) runs in a process of its own, on a fresh
-copy of the database, so both answer the very same writes.
+request (all its threads; of it, the kernel's) and the wall time per request,
+after 20 requests of warm-up. Each (kind, application) runs in a process of its own, on a fresh
+copy of the database, so both answer the very same writes. With `--baseline
+REV`, the code of that revision answers them too, just before this tree, kind
+by kind.
 """
 
 from __future__ import annotations
@@ -129,6 +132,7 @@ def child(args) -> None:
         MESSAGE_RATE_LIMIT="1000000/min",
         MESSAGE_RATE_LIMIT_PER_MINUTE="1000000",
     )
+    sys.path.insert(0, args.child_root)  # the code measured: this tree or a baseline's
     import django
 
     django.setup()
@@ -164,6 +168,34 @@ def child(args) -> None:
     print(RESULT + json.dumps(asyncio.run(run())), flush=True)
 
 
+def measure(template_url: str, run_url: str, root: Path, args, kind: str, name: str) -> dict:
+    """One (kind, application) of the code at `root`, in a child process, on a fresh copy."""
+    people, _load = common.fresh_run(template_url, run_url, args.students, args.quiet_load)
+    profile = [f"--child-profile={args.profile}-{kind}-{name}.txt"] if args.profile else []
+    output = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            f"--child-kind={kind}",
+            f"--child-application={name}",
+            f"--child-root={root}",
+            f"--people={json.dumps(people)}",
+            f"--requests={args.requests}",
+            f"--seed={args.seed}",
+            *profile,
+        ],
+        env={**os.environ, "DATABASE_URL": run_url, "PYTHONPATH": str(root)},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result = next(line for line in output.splitlines() if line.startswith(RESULT))
+    # raw_decode: the email worker's thread may print on the same line after it.
+    figures, _end = json.JSONDecoder().raw_decode(result[len(RESULT) :])
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -178,9 +210,10 @@ def main() -> None:
     )
     parser.add_argument("--child-kind", help=argparse.SUPPRESS)
     parser.add_argument("--child-profile", help=argparse.SUPPRESS)
+    parser.add_argument("--child-root", help=argparse.SUPPRESS)
     parser.add_argument("--child-application", help=argparse.SUPPRESS)
     parser.add_argument("--people", help=argparse.SUPPRESS)
-    common.add_run_options(parser)
+    common.add_run_options(parser, baseline=True)
     args = parser.parse_args()
     if args.child_kind:
         child(args)
@@ -196,39 +229,21 @@ def main() -> None:
 
     django.setup()
     rows = []
-    for kind in kinds:
-        for name in args.applications.split(","):
-            people, _load = common.fresh_run(template_url, run_url, args.students, args.quiet_load)
-            output = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    f"--child-kind={kind}",
-                    f"--child-application={name}",
-                    f"--people={json.dumps(people)}",
-                    f"--requests={args.requests}",
-                    f"--seed={args.seed}",
-                    *([f"--child-profile={args.profile}-{kind}-{name}.txt"] * bool(args.profile)),
-                ],
-                env={**os.environ, "DATABASE_URL": run_url},
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            result = next(line for line in output.splitlines() if line.startswith(RESULT))
-            # raw_decode: the email worker's thread may print on the same line after it.
-            figures, _end = json.JSONDecoder().raw_decode(result[len(RESULT) :])
-            row = {"kind": kind, "application": name, **figures}
-            print(row, flush=True)
-            rows.append(row)
+    with common.targets(args.baseline) as measured:
+        for kind in kinds:
+            for label, root in measured:
+                for name in args.applications.split(","):
+                    row = {"target": label, "kind": kind, "application": name}
+                    row.update(measure(template_url, run_url, root, args, kind, name))
+                    print(row, flush=True)
+                    rows.append(row)
     print(f"\n{args.requests} requests of each kind, one at a time, in process")
-    print("| kind | application | CPU per request | of it, system | wall per request | statuses |")
-    print("|---|---|---|---|---|---|")
+    print("| kind | target | application | CPU per request | of it, system | wall | statuses |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['kind']} | {r['application']} | {r['cpu_ms']:.1f} ms | {r['system_ms']:.1f} ms "
-            f"| {r['wall_ms']:.1f} ms "
-            f"| {r['statuses']} |"
+            f"| {r['kind']} | {r['target']} | {r['application']} | {r['cpu_ms']:.1f} ms "
+            f"| {r['system_ms']:.1f} ms | {r['wall_ms']:.1f} ms | {r['statuses']} |"
         )
 
 
