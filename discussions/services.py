@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from discussions import permissions
@@ -25,19 +24,19 @@ from discussions.models import (
     TITLE_MAX_LENGTH,
     DirectMessage,
     DiscussionThread,
-    ThreadFollow,
     ThreadMessage,
 )
 from discussions.ratelimit import message_rate_check
 from discussions.selectors import (
     dm_notification_unread_ids,
     dm_unread_count,
-    thread_reply_notifications_unread,
+    thread_reply_recipients,
 )
 from lms.catalog.models import Course, User
 from lms.catalog.permissions import NOT_A_MEMBER, course_access
 from lms.realtime.events import batch, publish
 from lms.realtime.presence import user_is_online
+from lms.realtime.registry import Grant
 from notifications.models import Kind, Notification
 from notifications.services import (
     notification_create,
@@ -140,8 +139,12 @@ def _quoted(title: str, limit: int = 80) -> str:
 
 
 @transaction.atomic
-def thread_message_post(*, thread: DiscussionThread, sender: User, content: str) -> ThreadMessage:
+def thread_message_post(
+    *, thread: DiscussionThread, sender: User, content: str, grant: Grant | None = None
+) -> ThreadMessage:
     """Post in a thread; counts toward the sender's message rate limit.
+
+    `grant`: the sender's `thread_access` to the thread, when the caller has it already.
 
     The readers it @mentions get a `mention` notification; the thread's
     followers who may still read it get a `thread_reply` one (a mentioned user
@@ -149,7 +152,7 @@ def thread_message_post(*, thread: DiscussionThread, sender: User, content: str)
     event and every notification's are stored together (one batch), so a post
     costs the same queries however many people take part.
     """
-    if not permissions.thread_can_post(sender, thread):
+    if not permissions.thread_can_post(sender, thread, grant=grant):
         raise PermissionDenied(
             "This thread is closed." if not thread.is_active else "You may not post here."
         )
@@ -175,17 +178,7 @@ def _notify_thread_message(
     # Followers who may still read the thread (starting a thread and posting follow it),
     # but not those whose reply notification of this thread is still unread: one per
     # thread until read, however busy the thread.
-    replied_to = set(
-        permissions.thread_readers(thread)
-        .filter(Exists(ThreadFollow.objects.filter(thread_id=thread.pk, user_id=OuterRef("pk"))))
-        .exclude(
-            Exists(
-                thread_reply_notifications_unread(thread_id=thread.pk).filter(user=OuterRef("pk"))
-            )
-        )
-        .exclude(pk=sender.pk)
-        .values_list("pk", flat=True)
-    )
+    replied_to = thread_reply_recipients(thread=thread, sender_id=sender.pk)
     common = {
         "url": reverse("thread-detail", args=[thread.pk]) + f"#message-{message.pk}",
         "message": preview(message.content),
