@@ -91,8 +91,8 @@ def thread_reply_recipients(*, thread: DiscussionThread, sender_id: int) -> set[
     may read it (`thread_readers`), but not those whose `thread_reply` notification of this
     thread is still unread, nor the sender.
 
-    Written out: every thread post asks it, and the ORM spent about twenty times longer
-    building this query than running it (3.8 against 0.19 ms of CPU).
+    Written out: every thread post asks it, and through the ORM (`thread_readers` and two
+    `Exists`) it took 3.8 ms of CPU against 0.19 ms for this SQL, mostly building the query.
     """
     readers, reader_params = thread_readers_sql(thread)
     quote = connection.ops.quote_name

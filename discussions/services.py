@@ -165,9 +165,10 @@ def thread_message_post(
         message.mentioned = mentioned_readers(thread=thread, content=content)
         message.reaction_summary = []  # a new message has no reactions yet
         message.save()
-        # Recent activity sorts the thread list (a change readers are not told of).
-        thread.save(update_fields=["updated_at"])
         _notify_thread_message(message=message, thread=thread, sender=sender)
+        # Recent activity sorts the thread list (a change readers are not told of). Last:
+        # the row stays locked until commit, and every post to the thread waits for it.
+        thread.save(update_fields=["updated_at"])
     return message
 
 
