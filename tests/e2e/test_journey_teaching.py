@@ -2,8 +2,9 @@
 processes.
 
 Tess teaches Statistics. She keeps the roster open while her student Sam, served by the
-other process, completes a lesson and then passes the quiz of the next one: Sam's row
-on her roster moves live (progress, modules, score, completion) without a reload. Then
+other process, starts reading, completes a lesson and then passes the quiz of the next one:
+Sam's row on her roster moves live (started, progress, modules, score, completion) without
+a reload. Then
 Tess posts an announcement from the course page; Sam, who has the course page open,
 sees it arrive live, and finds it there again after reloading.
 """
@@ -33,6 +34,23 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# What the lesson page's activity timer sends (static/js/lesson.js), sent at once; the answer's
+# status.
+REPORT_READING_TIME = """async (seconds) => {
+  const form = document.querySelector("[data-lesson-complete]");
+  const response = await fetch(form.dataset.activityUrl, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: {
+      "Content-Type": "application/json",
+      "X-CSRFToken": window.LMSUi.csrfToken(),
+      Accept: "application/json",
+    },
+    body: JSON.stringify({ seconds: seconds }),
+  });
+  return response.status;
+}"""
 
 
 def test_instructor_watches_a_student_progress_live_then_announces(daphne_servers, browser):
@@ -85,9 +103,20 @@ def test_instructor_watches_a_student_progress_live_then_announces(daphne_server
     roster_watch = Watcher(tess_page)
     shots.take(tess_page, "roster-before")
 
-    # Sam completes the first lesson on the other process: half the course.
+    # Sam opens the first lesson on the other process; his page reports his reading time,
+    # his first activity in the course today. Tess's row hears that he has started (the
+    # event carries what the write holds) and reads the rest of the row once.
     sam_page.goto(reading.get_absolute_url())
     expect(sam_page.locator("#rt-status")).to_have_attribute("data-state", "live")
+    with tess_page.expect_response(lambda r: r.url.endswith(f"/roster/{sam.pk}/")) as reread:
+        assert sam_page.evaluate(REPORT_READING_TIME, 30) == 200
+    assert reread.value.ok
+    expect(row).to_have_attribute("data-status", "in_progress")
+    expect(row.locator('[data-field="progress"]')).to_have_text("0%")
+    expect(row.locator('[data-field="score"]')).to_have_text("—")
+    roster_watch.assert_not_reloaded()
+
+    # Sam completes the first lesson: half the course.
     sam_page.get_by_role("button", name="Mark complete").click()
     expect(sam_page.locator("[data-lesson-complete-state]")).to_be_visible()
     expect(row.locator('[data-field="progress"]')).to_have_text("50%")
