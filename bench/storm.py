@@ -154,8 +154,9 @@ def storm(url: str, people: dict, args) -> dict:
 
 def measure(url: str, pid: int, people: dict, args, label: str) -> dict:
     """One storm on the server of process `pid`, with the CPU and memory it took."""
-    out = f"{args.profile}-{label.replace(' ', '-')}.txt"
-    profiler = common.sample(pid, out) if args.profile else None
+    profiler = None
+    if args.profile:
+        profiler = common.sample(pid, f"{args.profile}-{label.replace(' ', '-')}.txt")
     try:
         before = common.rss_kib(pid)
         cpu_before, (busy_before, total_before) = common.cpu_seconds(pid), common.machine_jiffies()
