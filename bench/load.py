@@ -55,6 +55,10 @@ Run it only on an otherwise quiet machine: before each run it waits until the
 1-minute load average is below `--quiet-load` (1.5), and it reports how much
 CPU the machine spent during the writes, split between the Daphne processes,
 the load clients and everything else. Results: docs/benchmarks.md, "Load".
+
+With `--profile PREFIX`, py-spy samples each process answering the writes while
+they come (the interpreter's holder: where the process's CPU goes), one file
+per run and process.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -402,7 +407,9 @@ async def warm_up(urls: list[str], student) -> None:
                     replies += 1
 
 
-def run(processes: int, people: dict, args, run_url: str, root: Path = common.ROOT) -> dict:
+def run(
+    processes: int, people: dict, args, run_url: str, root: Path = common.ROOT, label: str = ""
+) -> dict:
     ctx = mp.get_context("spawn")
     namespace = f"load{os.getpid()}p{processes}"
     servers = common.start_servers(processes, run_url, namespace, root=root)
@@ -475,9 +482,22 @@ def run(processes: int, people: dict, args, run_url: str, root: Path = common.RO
         cpu_before = [common.cpu_seconds(pid) for pid in pids + http_pids]
         own_before = sum(common.cpu_seconds(pid) for pid in own)
         machine_before = common.machine_jiffies()
+        profilers = (
+            [
+                common.sample(
+                    pid, f"{args.profile}-{label.replace(' ', '-')}-{processes}-{index}.txt"
+                )
+                for index, pid in enumerate(http_pids or pids)
+            ]
+            if args.profile
+            else []
+        )
         started = time.monotonic()
         writer.run(args.seconds)
         write_span = time.monotonic() - started
+        for profiler in profilers:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(30)
         db_connections = sampler.stop()
         cpu_used = [
             common.cpu_seconds(pid) - before
@@ -688,6 +708,11 @@ def main() -> None:
         "--patience", type=float, default=3600, help="longest wait for a quiet machine, seconds"
     )
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--profile",
+        help="write a py-spy profile of each process answering the writes, during the writes, "
+        "to files with this prefix",
+    )
     args = parser.parse_args()
 
     print(
@@ -715,7 +740,7 @@ def main() -> None:
                     f"\n{label}: run with {processes} Daphne process(es), load average {load:.2f}",
                     flush=True,
                 )
-                result = run(processes, people, args, run_url, root)
+                result = run(processes, people, args, run_url, root, label)
                 result["target"] = label
                 print_run(result)
                 results.append(result)
