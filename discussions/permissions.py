@@ -195,20 +195,35 @@ def dm_can_message(sender: User | None, recipient: User) -> bool:
     course the other is enrolled in). A reply to someone who wrote first is
     always allowed, so a conversation never turns one-way. Never yourself,
     never an inactive account, never between two people one of whom blocked the other.
+
+    One written-out statement (every message sent asks): a block between them, and unless
+    either side is privileged, a course they share or a message the recipient wrote first.
     """
     if not _is_signed_in(sender) or not recipient.is_active or sender.pk == recipient.pk:
         return False
-    if dm_blocked(sender, recipient):
-        return False
-    if sender.is_staff or recipient.is_staff or recipient.role == User.Role.INSTRUCTOR:
-        return True
-    sender_courses = Course.objects.filter(
-        Q(instructor=sender) | Q(enrollments__user=sender)
-    ).values("pk")
-    recipient_courses = Q(instructor=recipient) | Q(enrollments__user=recipient)
-    if Course.objects.filter(recipient_courses, pk__in=sender_courses).exists():
-        return True
-    return DirectMessage.objects.filter(sender=recipient, recipient=sender).exists()
+    quote = connection.ops.quote_name
+    block = quote(UserBlock._meta.db_table)
+    checks = [
+        f"EXISTS (SELECT 1 FROM {block} WHERE (blocker_id = %(s)s AND blocked_id = %(r)s) "
+        "OR (blocker_id = %(r)s AND blocked_id = %(s)s))"
+    ]
+    privileged = sender.is_staff or recipient.is_staff or recipient.role == User.Role.INSTRUCTOR
+    if not privileged:
+        course, enrollment = quote(Course._meta.db_table), quote(Enrollment._meta.db_table)
+        message = quote(DirectMessage._meta.db_table)
+        member = (
+            "(c.instructor_id = {who} OR EXISTS (SELECT 1 FROM "
+            f"{enrollment} e WHERE e.course_id = c.id AND e.user_id = {{who}}))"
+        )
+        checks.append(
+            f"EXISTS (SELECT 1 FROM {course} c WHERE {member.format(who='%(s)s')} "
+            f"AND {member.format(who='%(r)s')}) "
+            f"OR EXISTS (SELECT 1 FROM {message} WHERE sender_id = %(r)s AND recipient_id = %(s)s)"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(checks)}", {"s": sender.pk, "r": recipient.pk})
+        blocked, *shared = cursor.fetchone()
+    return not blocked and (privileged or shared[0])
 
 
 def can_moderate(user: User | None, course: Course | int) -> bool:
