@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from discussions import permissions
+from discussions import moderation, permissions
 from discussions.models import DiscussionThread
 from tests.discussions.conftest import ROLES
 from tests.discussions.factories import DirectMessageFactory, ThreadFactory, ThreadMessageFactory
@@ -127,6 +127,17 @@ class TestDirectMessageRule:
         stranger = UserFactory()
         DirectMessageFactory(sender=stranger, recipient=cast.enrolled)
         assert permissions.dm_can_message(cast.enrolled, stranger)
+
+    def test_a_block_holds_both_ways_whoever_writes(self, cast):
+        moderation.user_block(blocker=cast.enrolled, blocked=cast.instructor)
+        assert not permissions.dm_can_message(cast.instructor, cast.enrolled)
+        assert not permissions.dm_can_message(cast.enrolled, cast.instructor)
+        moderation.user_block(blocker=cast.staff, blocked=cast.unenrolled)
+        assert not permissions.dm_can_message(cast.unenrolled, cast.staff)
+        assert not permissions.dm_can_message(cast.staff, cast.unenrolled)
+        # Only that pair: the others still write to each other.
+        assert permissions.dm_can_message(cast.enrolled, cast.staff)
+        assert permissions.dm_can_message(cast.creator, cast.instructor)
 
     def test_never_yourself(self, cast):
         assert not permissions.dm_can_message(cast.staff, cast.staff)
