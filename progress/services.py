@@ -143,11 +143,34 @@ class _Outcome:
 # Stats and achievements.
 
 
+def _row_locked(model, *, keys: dict, defaults: dict | None = None):
+    """The row of `model` with these key values (a unique key), locked until commit; created
+    first with the model's defaults (and `defaults`) when missing.
+
+    One statement, `INSERT ... ON CONFLICT (keys) DO UPDATE ... RETURNING`, where the ORM
+    took one for a row that exists (`select_for_update`) and three for a new one (look,
+    insert, look again): the row is created or locked at once, on PostgreSQL and SQLite.
+    """
+    quote = connection.ops.quote_name
+    instance = model(**keys, **(defaults or {}))
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    key_columns = [quote(model._meta.get_field(name).column) for name in keys]
+    columns = [quote(f.column) for f in fields]
+    returned = ", ".join(quote(f.column) for f in [model._meta.pk, *fields])
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
+        f"{key_columns[0]} = EXCLUDED.{key_columns[0]} RETURNING {returned}"
+    )
+    # raw(): the row comes back as a model instance, through the backend's converters.
+    return model.objects.raw(sql, values)[0]
+
+
 def _stats_for_update(*, user: User) -> LearningStats:
-    stats = LearningStats.objects.select_for_update().filter(user=user).first()
-    if stats is None:
-        LearningStats.objects.bulk_create([LearningStats(user=user)], ignore_conflicts=True)
-        stats = LearningStats.objects.select_for_update().get(user=user)
+    stats = _row_locked(LearningStats, keys={"user": user})
+    stats.user = user
     return stats
 
 
@@ -648,12 +671,9 @@ def lesson_activity_record(
         raise NotEnrolled()
     now = now or timezone.now()
 
-    activity = LessonActivity.objects.select_for_update().filter(user=user, lesson=lesson).first()
-    if activity is None:
-        LessonActivity.objects.bulk_create(
-            [LessonActivity(user=user, lesson=lesson)], ignore_conflicts=True
-        )
-        activity = LessonActivity.objects.select_for_update().get(user=user, lesson=lesson)
+    activity = _row_locked(
+        LessonActivity, keys={"user": user, "lesson": lesson}, defaults={"updated_at": now}
+    )
     if activity.seconds == 0:
         credited = seconds
     else:
