@@ -13,6 +13,14 @@ Async work the view asks for (sending its events to the channel layer) is
 queued with `run_after_view` and awaited on the event loop once the view has
 returned, before the response is sent: no hop back from the thread for each.
 
+Each request's thread is one of a set kept for requests (`RequestThreads`), not a
+new one: Django's handler gives every request a fresh thread-sensitive context,
+hence a new thread, started and joined per request (a tenth of a busy process's
+CPU). asgiref lets a context run on an executor of the caller's: a request takes
+a kept single-thread executor, all its thread-sensitive calls (the request
+signals, the view, the response's close) run there in order, and it is kept
+for the next request once this one is done.
+
 Async views gain nothing here and would hold a thread for as long as they
 wait, so the held poll keeps Django's own handler (lms/asgi.py routes it).
 """
@@ -21,10 +29,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
+
+# Idle request threads kept beyond this are ended: a burst leaves no crowd of threads.
+KEEP_IDLE = 32
 
 _view = threading.local()
 
@@ -43,9 +55,45 @@ def run_after_view(function: Callable[..., Awaitable[Any]], *args: Any) -> bool:
     return True
 
 
+class RequestThreads:
+    """Single-thread executors kept for requests: one per request in flight, never shared
+    by two at once; a new one when every kept one is taken. Used from the event loop only."""
+
+    def __init__(self, keep_idle: int = KEEP_IDLE) -> None:
+        self.keep_idle = keep_idle
+        self.idle: list[ThreadPoolExecutor] = []
+
+    def take(self) -> ThreadPoolExecutor:
+        if self.idle:
+            return self.idle.pop()
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+
+    def give_back(self, executor: ThreadPoolExecutor) -> None:
+        if len(self.idle) < self.keep_idle:
+            self.idle.append(executor)
+        else:
+            executor.shutdown(wait=False)
+
+
 class ThreadedASGIHandler(ASGIHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads = RequestThreads()
+
     def load_middleware(self, is_async=False):
         super().load_middleware(is_async=False)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        executor = self.threads.take()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        finally:
+            # A view still running after its client left (its task cancelled) finishes
+            # first: the executor runs one call at a time, in order.
+            self.threads.give_back(executor)
 
     async def get_response_async(self, request):
         response, queued = await sync_to_async(

@@ -3,6 +3,7 @@ hop, their events sent once the view returns, the held poll on Django's async ha
 
 import asyncio
 import json
+import threading
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
@@ -75,3 +76,54 @@ async def test_a_held_poll_waits_while_other_requests_are_answered():
     assert not poll.done()
     status, _body = await poll
     assert status == 200
+
+
+async def test_requests_run_on_threads_kept_from_one_request_to_the_next():
+    from lms.asgi import threaded_app
+
+    user, key, _lesson = await student_with_lesson()
+    await http("GET", "/api/notifications/unread-count/", key=key)
+    kept = list(threaded_app.threads.idle)
+    threads_before = threading.active_count()
+    for _ in range(20):
+        assert await http("GET", "/api/notifications/unread-count/", key=key) == (
+            200,
+            {"count": 0},
+        )
+    assert threading.active_count() == threads_before
+    assert threaded_app.threads.idle == kept
+    # Requests at the same time each have a thread of their own, kept for later ones.
+    answers = await asyncio.gather(
+        *(http("GET", "/api/notifications/unread-count/", key=key) for _ in range(5))
+    )
+    assert answers == [(200, {"count": 0})] * 5
+    assert 1 <= len(threaded_app.threads.idle) <= 5
+    assert set(kept) <= set(threaded_app.threads.idle)
+
+
+async def test_a_client_gone_before_its_answer_leaves_the_next_request_served():
+    from lms.asgi import threaded_app
+
+    user, key, lesson = await student_with_lesson()
+    content = json.dumps({"score": 80}).encode()
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": f"/api/lessons/{lesson.pk}/complete/",
+        "query_string": b"",
+        "headers": [
+            (b"authorization", f"Token {key}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(content)).encode()),
+            (b"host", b"testserver"),
+        ],
+    }
+    gone = ApplicationCommunicator(application, scope)
+    await gone.send_input({"type": "http.request", "body": content})
+    await gone.send_input({"type": "http.disconnect"})
+    await gone.wait(timeout=15)
+    # Its thread is kept and answers the next request once the abandoned view is done.
+    assert len(threaded_app.threads.idle) >= 1
+    status, body = await http("GET", "/api/me/", key=key)
+    assert status == 200
+    assert body["stats"]["average_score"] == 80
