@@ -323,6 +323,8 @@ REALTIME_POLL_MAX_WAIT = 30
 REALTIME_MAX_POLLS_PER_USER = env_int("REALTIME_MAX_POLLS_PER_USER", 10)  # held at once
 # Threads (each with its own database connection) for handshakes, joins and polls.
 REALTIME_DB_THREADS = env_int("REALTIME_DB_THREADS", 6)
+# Requests of pages and the API whose views run at once per process (lms/platform/handlers.py).
+REQUEST_THREADS = env_int("REQUEST_THREADS", 4)
 REALTIME_HANDSHAKE_THREADS = env_int("REALTIME_HANDSHAKE_THREADS", 2)  # a lane of their own
 REALTIME_WOKEN_POLL_THREADS = env_int("REALTIME_WOKEN_POLL_THREADS", 2)  # answers of woken polls
 # Event frames framed once and written straight to Daphne's sockets (lms/realtime/wire.py).

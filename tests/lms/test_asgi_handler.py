@@ -8,6 +8,7 @@ import threading
 import pytest
 from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
+from django.conf import settings
 from rest_framework.authtoken.models import Token
 
 from lms.asgi import application
@@ -92,13 +93,41 @@ async def test_requests_run_on_threads_kept_from_one_request_to_the_next():
         )
     assert threading.active_count() == threads_before
     assert threaded_app.threads.idle == kept
-    # Requests at the same time each have a thread of their own, kept for later ones.
+    # Requests at the same time each have a thread of their own, kept for later ones, up to
+    # REQUEST_THREADS at once: the others wait their turn and are answered too.
     answers = await asyncio.gather(
-        *(http("GET", "/api/notifications/unread-count/", key=key) for _ in range(5))
+        *(http("GET", "/api/notifications/unread-count/", key=key) for _ in range(12))
     )
-    assert answers == [(200, {"count": 0})] * 5
-    assert 1 <= len(threaded_app.threads.idle) <= 5
+    assert answers == [(200, {"count": 0})] * 12
+    assert 1 <= len(threaded_app.threads.idle) <= settings.REQUEST_THREADS
     assert set(kept) <= set(threaded_app.threads.idle)
+    assert threaded_app.threads.busy == 0
+
+
+async def test_uploads_still_arriving_hold_no_request_thread():
+    user, key, _lesson = await student_with_lesson()
+    uploads = []
+    for _ in range(settings.REQUEST_THREADS + 2):
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/api/messages/",
+            "query_string": b"",
+            "headers": [
+                (b"authorization", f"Token {key}".encode()),
+                (b"content-type", b"application/json"),
+                (b"content-length", b"100000"),
+                (b"host", b"testserver"),
+            ],
+        }
+        upload = ApplicationCommunicator(application, scope)
+        await upload.send_input({"type": "http.request", "body": b"{", "more_body": True})
+        uploads.append(upload)
+    # More bodies on their way than there are request threads: a request is answered.
+    assert await http("GET", "/api/notifications/unread-count/", key=key) == (200, {"count": 0})
+    for upload in uploads:
+        await upload.send_input({"type": "http.disconnect"})
+        await upload.wait(timeout=5)
 
 
 async def test_a_client_gone_before_its_answer_leaves_the_next_request_served():
@@ -122,8 +151,13 @@ async def test_a_client_gone_before_its_answer_leaves_the_next_request_served():
     await gone.send_input({"type": "http.request", "body": content})
     await gone.send_input({"type": "http.disconnect"})
     await gone.wait(timeout=15)
-    # Its thread is kept and answers the next request once the abandoned view is done.
+    # Its thread is kept (once its view, if it had started, is done) and serves the next
+    # requests: the same completion again, then the student's stats.
     assert len(threaded_app.threads.idle) >= 1
+    assert threaded_app.threads.busy == 0
+    path = f"/api/lessons/{lesson.pk}/complete/"
+    status, body = await http("POST", path, key=key, body={"score": 80})
+    assert status == 200, body
     status, body = await http("GET", "/api/me/", key=key)
     assert status == 200
     assert body["stats"]["average_score"] == 80
