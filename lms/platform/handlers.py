@@ -17,9 +17,10 @@ Each request's thread is one of a set kept for requests (`RequestThreads`), not 
 new one: Django's handler gives every request a fresh thread-sensitive context,
 hence a new thread, started and joined per request (a tenth of a busy process's
 CPU). asgiref lets a context run on an executor of the caller's: a request takes
-a kept single-thread executor once its body has arrived, all its
-thread-sensitive calls (the request signals, the view, the response's close)
-run there in order, and it is kept for the next request once this one is done.
+a kept single-thread executor once its body has arrived, and it is kept for
+the next request once this one is done. `request_started`, the middleware, the
+view and the response's close (`request_finished`, which gives the database
+connection back) all run in that one hop (`handle`).
 
 At most `REQUEST_THREADS` (4) requests run their views at once per process;
 later ones wait their turn on the event loop. More threads answer no more:
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextvars
+import contextlib
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +45,10 @@ from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.urls import set_script_prefix
 
 # Idle request threads kept beyond this are ended: a burst leaves no crowd of threads.
 KEEP_IDLE = 32
@@ -106,17 +110,6 @@ class RequestThreads:
             executor.shutdown(wait=False)
 
 
-class _RequestThread:
-    """The kept thread of one request, once its body is in: taken then, given back at its end."""
-
-    def __init__(self) -> None:
-        self.executor: ThreadPoolExecutor | None = None
-        self.context: ThreadSensitiveContext | None = None
-
-
-_request_thread: contextvars.ContextVar[_RequestThread] = contextvars.ContextVar("request_thread")
-
-
 class ThreadedASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
@@ -128,31 +121,75 @@ class ThreadedASGIHandler(ASGIHandler):
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        held = _RequestThread()
-        token = _request_thread.set(held)
-        try:
-            await self.handle(scope, receive, send)
-        finally:
-            if held.context is not None:
-                await held.context.__aexit__(None, None, None)
-            _request_thread.reset(token)
-            if held.executor is not None:
-                # A view still running after its client left (its task cancelled) finishes
-                # first: the executor runs one call at a time, in order.
-                self.threads.give_back(held.executor)
+        await self.handle(scope, receive, send)
 
-    async def read_body(self, receive):
-        """The body, then the request's thread: a slow upload holds none while it arrives.
+    async def handle(self, scope, receive, send):
+        """Django's `ASGIHandler.handle`, but the request takes its thread once its body is in
+        (a slow upload holds none while it arrives), and its signals ride the view's hop.
 
-        The thread-sensitive context entered here (in the request's own task, as `handle`
-        awaits this) stays entered for the rest of `handle`, the tasks it starts included.
+        Django sends `request_started` through a thread hop of its own, and closes the
+        response (`request_finished`) through another once it is sent. Here the view's hop
+        sends `request_started` before the middleware, and closes a response that does not
+        stream after the view: one hop per request instead of three, and the request's
+        database connection is back in the pool before the response goes out. A streaming
+        response is closed once sent, as Django does.
         """
-        body = await super().read_body(receive)
-        held = _request_thread.get()
-        held.executor = await self.threads.take()
-        held.context = ThreadSensitiveContext(executor=held.executor)
-        await held.context.__aenter__()
-        return body
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        executor = await self.threads.take()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self._respond(scope, receive, send, body_file)
+        finally:
+            # A view still running after its client left (its task cancelled) finishes
+            # first: the executor runs one call at a time, in order.
+            self.threads.give_back(executor)
+
+    async def _respond(self, scope, receive, send, body_file) -> None:
+        set_script_prefix(get_script_prefix(scope))
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            await signals.request_started.asend(sender=self.__class__, scope=scope)
+            body_file.close()
+            await self.send_response(error_response, send)
+            await sync_to_async(error_response.close)()
+            return
+
+        async def process_request(request, send):
+            response = await self.run_get_response(request)
+            with contextlib.suppress(asyncio.CancelledError):  # the client left meanwhile
+                await self.send_response(response, send)
+            return response
+
+        # As Django: a client that leaves before its answer cancels the request's task.
+        tasks = [
+            asyncio.create_task(self.listen_for_disconnect(receive)),
+            asyncio.create_task(process_request(request, send)),
+        ]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:
+            if task.done():
+                try:
+                    task.result()
+                except RequestAborted:
+                    pass
+                except AssertionError:
+                    body_file.close()
+                    raise
+            else:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        try:
+            response = tasks[1].result()
+        except asyncio.CancelledError:
+            await signals.request_finished.asend(sender=self.__class__)
+        else:
+            if response.streaming:
+                await sync_to_async(response.close)()
+        body_file.close()
 
     async def get_response_async(self, request):
         response, queued = await sync_to_async(
@@ -165,6 +202,11 @@ class ThreadedASGIHandler(ASGIHandler):
     def _get_response_and_queued(self, request):
         _view.queued = queued = []
         try:
-            return self.get_response(request), queued
+            signals.request_started.send(sender=self.__class__, scope=request.scope)
+            response = self.get_response(request)
+            if not response.streaming:
+                response._handler_class = self.__class__
+                response.close()  # request_finished: the database connection goes back
+            return response, queued
         finally:
             _view.queued = None
