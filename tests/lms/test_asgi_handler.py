@@ -19,9 +19,9 @@ from tests.wsclient import ws_connect
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def http(method: str, path: str, *, key: str, body: dict | None = None):
-    """(status, JSON body) of one request through the application, as a server sends it."""
-    content = json.dumps(body).encode() if body else b""
+def request_to(method: str, path: str, *, key: str, length: int) -> ApplicationCommunicator:
+    """A request to the application, as a server hands it over; its body is for the caller
+    to send."""
     scope = {
         "type": "http",
         "method": method,
@@ -30,11 +30,17 @@ async def http(method: str, path: str, *, key: str, body: dict | None = None):
         "headers": [
             (b"authorization", f"Token {key}".encode()),
             (b"content-type", b"application/json"),
-            (b"content-length", str(len(content)).encode()),
+            (b"content-length", str(length).encode()),
             (b"host", b"testserver"),
         ],
     }
-    communicator = ApplicationCommunicator(application, scope)
+    return ApplicationCommunicator(application, scope)
+
+
+async def http(method: str, path: str, *, key: str, body: dict | None = None):
+    """(status, JSON body) of one request through the application, as a server sends it."""
+    content = json.dumps(body).encode() if body else b""
+    communicator = request_to(method, path, key=key, length=len(content))
     await communicator.send_input({"type": "http.request", "body": content})
     start = await communicator.receive_output(timeout=15)
     chunk = await communicator.receive_output(timeout=5)
@@ -108,19 +114,7 @@ async def test_uploads_still_arriving_hold_no_request_thread():
     user, key, _lesson = await student_with_lesson()
     uploads = []
     for _ in range(settings.REQUEST_THREADS + 2):
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/api/messages/",
-            "query_string": b"",
-            "headers": [
-                (b"authorization", f"Token {key}".encode()),
-                (b"content-type", b"application/json"),
-                (b"content-length", b"100000"),
-                (b"host", b"testserver"),
-            ],
-        }
-        upload = ApplicationCommunicator(application, scope)
+        upload = request_to("POST", "/api/messages/", key=key, length=100_000)
         await upload.send_input({"type": "http.request", "body": b"{", "more_body": True})
         uploads.append(upload)
     # More bodies on their way than there are request threads: a request is answered.
@@ -135,19 +129,8 @@ async def test_a_client_gone_before_its_answer_leaves_the_next_request_served():
 
     user, key, lesson = await student_with_lesson()
     content = json.dumps({"score": 80}).encode()
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": f"/api/lessons/{lesson.pk}/complete/",
-        "query_string": b"",
-        "headers": [
-            (b"authorization", f"Token {key}".encode()),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(content)).encode()),
-            (b"host", b"testserver"),
-        ],
-    }
-    gone = ApplicationCommunicator(application, scope)
+    path = f"/api/lessons/{lesson.pk}/complete/"
+    gone = request_to("POST", path, key=key, length=len(content))
     await gone.send_input({"type": "http.request", "body": content})
     await gone.send_input({"type": "http.disconnect"})
     await gone.wait(timeout=15)
@@ -155,7 +138,6 @@ async def test_a_client_gone_before_its_answer_leaves_the_next_request_served():
     # requests: the same completion again, then the student's stats.
     assert len(threaded_app.threads.idle) >= 1
     assert threaded_app.threads.busy == 0
-    path = f"/api/lessons/{lesson.pk}/complete/"
     status, body = await http("POST", path, key=key, body={"score": 80})
     assert status == 200, body
     status, body = await http("GET", "/api/me/", key=key)
