@@ -50,9 +50,6 @@ from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.urls import set_script_prefix
 
-# Idle request threads kept beyond this are ended: a burst leaves no crowd of threads.
-KEEP_IDLE = 32
-
 _view = threading.local()
 
 
@@ -72,12 +69,12 @@ def run_after_view(function: Callable[..., Awaitable[Any]], *args: Any) -> bool:
 
 class RequestThreads:
     """Single-thread executors kept for requests: one per request in flight, never shared
-    by two at once. At most `limit` requests hold one: later ones wait for one to be given
-    back, in order. Used from the event loop only."""
+    by two at once, started as needed up to `limit` and kept. At most `limit` requests
+    hold one: later ones wait for one to be given back, in order. Used from the event loop
+    only."""
 
-    def __init__(self, limit: int, keep_idle: int = KEEP_IDLE) -> None:
+    def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.keep_idle = keep_idle
         self.idle: list[ThreadPoolExecutor] = []
         self.busy = 0
         self.waiting: collections.deque[asyncio.Future] = collections.deque()
@@ -104,10 +101,7 @@ class RequestThreads:
                 waiter.set_result(executor)
                 return
         self.busy -= 1
-        if len(self.idle) < self.keep_idle:
-            self.idle.append(executor)
-        else:
-            executor.shutdown(wait=False)
+        self.idle.append(executor)
 
 
 class ThreadedASGIHandler(ASGIHandler):
