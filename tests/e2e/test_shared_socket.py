@@ -33,8 +33,11 @@ REFUSING_APP = "tests.e2e.test_shared_socket:refusing_websockets"
 COLLECT = """([topic, since]) => {
   window.__frames = window.__frames || {};
   window.__frames[topic] = [];
+  window.__joined = window.__joined || {};
+  window.__joined[topic] = false;
   window.LMSRealtime.subscribe(topic, {
     event(frame) { window.__frames[topic].push(frame.id); },
+    joined() { window.__joined[topic] = true; },
   }, since === null ? {} : {since});
 }"""
 
@@ -163,6 +166,8 @@ def test_a_tab_asking_from_an_older_id_gets_what_it_missed_once_and_in_order(
 
     first = open_tab(context, f"/courses/{course.pk}/")
     first.evaluate(COLLECT, [topic, None])
+    # Without `since`, a subscription hears what comes after its join: announce after it.
+    wait_until(first, f"window.__joined['{topic}']")
     ids = [announce(topic, n) for n in range(3)]
     wait_until(first, f"window.__frames['{topic}'].length >= 3")
 
