@@ -17,12 +17,10 @@ Each request's thread is one of a set kept for requests (`RequestThreads`), not 
 new one: Django's handler gives every request a fresh thread-sensitive context,
 hence a new thread, started and joined per request (a tenth of a busy process's
 CPU). asgiref lets a context run on an executor of the caller's: a request takes
-a kept single-thread executor once its body has arrived, and gives it back for
-the next request as soon as its view's hop is over: `request_started`, the
-middleware, the view and the response's close (`request_finished`, which gives
-the database connection back) all run in that one hop (`handle`), so the
-thread is not held while the request's events go out and its response is sent
-(a streaming response keeps it until it is sent and closed).
+a kept single-thread executor once its body has arrived, and it is kept for
+the next request once this one is done. `request_started`, the middleware, the
+view and the response's close (`request_finished`, which gives the database
+connection back) all run in that one hop (`handle`).
 
 At most `REQUEST_THREADS` (4) requests run their views at once per process;
 later ones wait their turn on the event loop. More threads answer no more:
@@ -106,22 +104,6 @@ class RequestThreads:
         self.idle.append(executor)
 
 
-class _Lease:
-    """A request's hold on its thread, given back once: as soon as the view's hop is over
-    for a response that does not stream (nothing of the request needs the thread while its
-    events go out and its response is sent), else when the request ends."""
-
-    def __init__(self, threads: RequestThreads, executor: ThreadPoolExecutor) -> None:
-        self.threads = threads
-        self.executor: ThreadPoolExecutor | None = executor
-        self.closed_in_hop = False  # request_finished sent by the view's hop
-
-    def give_back(self) -> None:
-        if self.executor is not None:
-            self.threads.give_back(self.executor)
-            self.executor = None
-
-
 class ThreadedASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
@@ -150,20 +132,18 @@ class ThreadedASGIHandler(ASGIHandler):
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
-        lease = _Lease(self.threads, await self.threads.take())
+        executor = await self.threads.take()
         try:
-            async with ThreadSensitiveContext(executor=lease.executor):
-                await self._respond(scope, receive, send, body_file, lease)
+            async with ThreadSensitiveContext(executor=executor):
+                await self._respond(scope, receive, send, body_file)
         finally:
             # A view still running after its client left (its task cancelled) finishes
             # first: the executor runs one call at a time, in order.
-            lease.give_back()
+            self.threads.give_back(executor)
 
-    async def _respond(self, scope, receive, send, body_file, lease: _Lease) -> None:
+    async def _respond(self, scope, receive, send, body_file) -> None:
         set_script_prefix(get_script_prefix(scope))
         request, error_response = self.create_request(scope, body_file)
-        if request is not None:
-            request.thread_lease = lease
         if request is None:
             await signals.request_started.asend(sender=self.__class__, scope=scope)
             body_file.close()
@@ -199,9 +179,7 @@ class ThreadedASGIHandler(ASGIHandler):
         try:
             response = tasks[1].result()
         except asyncio.CancelledError:
-            # Never once the thread is given back: it may be running another request.
-            if not lease.closed_in_hop:
-                await signals.request_finished.asend(sender=self.__class__)
+            await signals.request_finished.asend(sender=self.__class__)
         else:
             if response.streaming:
                 await sync_to_async(response.close)()
@@ -211,12 +189,6 @@ class ThreadedASGIHandler(ASGIHandler):
         response, queued = await sync_to_async(
             self._get_response_and_queued, thread_sensitive=True
         )(request)
-        lease = getattr(request, "thread_lease", None)
-        if lease is not None and not response.streaming:
-            # Closed in the hop: the next request may have the thread while this one's
-            # events go out and its response is sent.
-            lease.closed_in_hop = True
-            lease.give_back()
         for function, args in queued:
             await function(*args)
         return response
