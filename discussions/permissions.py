@@ -263,12 +263,3 @@ def discussion_write_check(user: User | None, course: Course | int) -> None:
     mute = discussion_mute(user, course)
     if mute is not None:
         raise Muted(mute)
-
-
-def dm_blocked(user: User | None, other: User) -> bool:
-    """Whether either of the two blocked the other: then neither may message the other."""
-    if user is None or not user.is_authenticated:
-        return False
-    return UserBlock.objects.filter(
-        Q(blocker_id=user.pk, blocked_id=other.pk) | Q(blocker_id=other.pk, blocked_id=user.pk)
-    ).exists()
