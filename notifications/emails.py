@@ -137,21 +137,6 @@ def _notification_context(notification: Notification, token: str) -> dict:
     }
 
 
-def notification_email(*, notification: Notification, user: User) -> EmailContent:
-    """The email of one notification: its title as subject, its message, a link to it,
-    and a footer saying why it was sent, with the link that stops it."""
-    token = unsubscribe_token(user_id=user.pk, kind=notification.kind)
-    text, html = _render(
-        "notification", _notification_context(notification, token), kind=notification.kind
-    )
-    return EmailContent(
-        subject=_one_line(notification.title),
-        text_body=text,
-        html_body=html,
-        headers=unsubscribe_headers(unsubscribe_url(token)),
-    )
-
-
 def notification_emails(
     *, notifications: Iterable[Notification]
 ) -> Iterator[tuple[Notification, EmailContent]]:

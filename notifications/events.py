@@ -1,9 +1,9 @@
 """The events of the notifications app, each built in one place.
 
-A single notification reaches `notifications_created` through its post-save
-receiver (receivers.py); a bulk write (an announcement, a thread's reply
-notifications), which fires no signals, calls it with every row it wrote.
-Nothing else publishes these events.
+The services write notifications in bulk, which fires no signals, and call
+`notifications_created` with every row they wrote; a row saved any other way
+(the admin) reaches it through its post-save receiver (receivers.py). Nothing
+else publishes these events.
 """
 
 from __future__ import annotations

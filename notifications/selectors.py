@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -58,14 +58,17 @@ def notification_channels(*, user: User) -> dict[str, str]:
     return channels
 
 
-def notification_channel(*, user_id: int, kind: str) -> str:
-    """The user's channel for one kind (one query)."""
-    chosen = (
-        NotificationPreference.objects.filter(user_id=user_id, kind=kind)
-        .values_list("channel", flat=True)
-        .first()
+def notification_channels_of(*, user_id: int, kinds: Iterable[str]) -> dict[str, str]:
+    """The user's channel for each of these kinds: their choice, or the default (one query)."""
+    kinds = set(kinds)
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id=user_id, kind__in=kinds).values_list(
+            "kind", "channel"
+        )
     )
-    return chosen or DEFAULT_CHANNELS.get(kind, Channel.SITE).value
+    return {
+        kind: chosen.get(kind) or DEFAULT_CHANNELS.get(kind, Channel.SITE).value for kind in kinds
+    }
 
 
 @dataclass(frozen=True)

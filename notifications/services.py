@@ -1,8 +1,10 @@
 """Every write of the notifications app.
 
-Each event is built in notifications/events.py: single notifications reach it
-through their post-save receiver; bulk writes (announcements, marking read),
-which fire no signals, call it for the rows they wrote.
+Each event is built in notifications/events.py. Notifications are written in
+bulk, one user's several at once (`notifications_send`) or one notice to many
+users (`notification_create_many`), which fires no signals: both call it for
+the rows they wrote, as does marking read. The post-save receiver covers a row
+saved any other way (the admin).
 
 Emails are rows of the outbox (OutboundEmail), written in the transaction of
 what they report and sent after it commits (notifications/outbox.py); what
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,8 +45,8 @@ from notifications.models import (
 )
 from notifications.selectors import (
     digest_notifications,
-    notification_channel,
     notification_channels,
+    notification_channels_of,
     notification_unread_count,
 )
 from notifications.serializers import AnnouncementSerializer
@@ -135,7 +138,64 @@ def notification_dedupe_key(notification: Notification) -> str:
 # Notifications.
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A notification to write (`notifications_send`): what it says and what it is about."""
+
+    kind: str
+    title: str
+    message: str = ""
+    url: str = ""
+    type: str = Notification.Type.INFO
+    related_entity_type: str = ""
+    related_entity_id: int | None = None
+
+
 @transaction.atomic(savepoint=False)
+def notifications_send(*, user: User, notices: list[Notice]) -> list[Notification]:
+    """Write these notices to one user, each as they chose for its kind: none for a kind
+    turned off; with the email channel, its email queued in the same transaction.
+
+    One query for their choices and one insert, however many notices (a completion's
+    cascade writes several); `notification.created` of each goes out on commit, in order.
+    """
+    if not notices:
+        return []
+    channels = notification_channels_of(user_id=user.pk, kinds=[n.kind for n in notices])
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user,
+                title=notice.title[:TITLE_MAX],
+                message=notice.message,
+                type=notice.type,
+                kind=notice.kind,
+                url=notice.url,
+                related_entity_type=notice.related_entity_type,
+                related_entity_id=notice.related_entity_id,
+            )
+            for notice in notices
+            if channels[notice.kind] != Channel.OFF
+        ]
+    )
+    events.notifications_created(notifications)
+    by_email = [n for n in notifications if channels[n.kind] == Channel.EMAIL]
+    if by_email and emails.email_recipient(user):
+        email_queue_many(
+            outbound=[
+                _outbound_email(
+                    user_id=user.pk,
+                    to=user.email,
+                    kind=notification.kind,
+                    content=content,
+                    dedupe_key=notification_dedupe_key(notification),
+                )
+                for notification, content in emails.notification_emails(notifications=by_email)
+            ]
+        )
+    return notifications
+
+
 def notification_create(
     *,
     user: User,
@@ -147,32 +207,18 @@ def notification_create(
     related_entity_type: str = "",
     related_entity_id: int | None = None,
 ) -> Notification | None:
-    """Create one notification as the user chose for its kind; None if they turned it off.
-
-    `notification.created` goes out on commit (its receiver); with the email channel,
-    its email is queued in the same transaction.
-    """
-    channel = notification_channel(user_id=user.pk, kind=kind)
-    if channel == Channel.OFF:
-        return None
-    notification = Notification.objects.create(
-        user=user,
-        title=title[:TITLE_MAX],
-        message=message,
-        type=type,
+    """Write one notification as the user chose for its kind; None if they turned it off."""
+    notice = Notice(
         kind=kind,
+        title=title,
+        message=message,
         url=url,
+        type=type,
         related_entity_type=related_entity_type,
         related_entity_id=related_entity_id,
     )
-    if channel == Channel.EMAIL and emails.email_recipient(user):
-        email_queue(
-            user=user,
-            kind=kind,
-            content=emails.notification_email(notification=notification, user=user),
-            dedupe_key=notification_dedupe_key(notification),
-        )
-    return notification
+    written = notifications_send(user=user, notices=[notice])
+    return written[0] if written else None
 
 
 @transaction.atomic
@@ -211,12 +257,11 @@ def _publish_read(*, user: User, ids: list[int]) -> None:
     )
 
 
-# Notifications of the learning cascade (progress.services calls these).
+# Notices of the learning cascade (progress.services builds them, `notifications_send` writes them).
 
 
-def _success(*, user: User, kind: str, title: str, message: str, url: str, entity) -> Notification:
-    return notification_create(
-        user=user,
+def _success(*, kind: str, title: str, message: str, url: str, entity) -> Notice:
+    return Notice(
         kind=kind,
         url=url,
         title=title,
@@ -227,9 +272,8 @@ def _success(*, user: User, kind: str, title: str, message: str, url: str, entit
     )
 
 
-def notify_lesson_completed(*, user: User, lesson: Lesson) -> Notification | None:
+def lesson_completed_notice(*, lesson: Lesson) -> Notice:
     return _success(
-        user=user,
         kind=Kind.LESSON_COMPLETED,
         title=f"Lesson completed: {lesson.title}",
         message="Well done. Keep going with the next lesson.",
@@ -238,9 +282,8 @@ def notify_lesson_completed(*, user: User, lesson: Lesson) -> Notification | Non
     )
 
 
-def notify_course_completed(*, user: User, course: Course) -> Notification | None:
+def course_completed_notice(*, course: Course) -> Notice:
     return _success(
-        user=user,
         kind=Kind.COURSE_COMPLETED,
         title=f"Course completed: {course.title}",
         message="Congratulations, you finished every module of the course.",
@@ -249,9 +292,8 @@ def notify_course_completed(*, user: User, course: Course) -> Notification | Non
     )
 
 
-def notify_certificate_issued(*, user: User, certificate) -> Notification | None:
+def certificate_issued_notice(*, certificate) -> Notice:
     return _success(
-        user=user,
         kind=Kind.CERTIFICATE_ISSUED,
         title=f"Certificate issued: {certificate.course.title}",
         message=f"Your certificate's verification code is {certificate.verification_code}.",
@@ -260,9 +302,8 @@ def notify_certificate_issued(*, user: User, certificate) -> Notification | None
     )
 
 
-def notify_achievement_unlocked(*, user: User, achievement) -> Notification | None:
+def achievement_unlocked_notice(*, achievement) -> Notice:
     return _success(
-        user=user,
         kind=Kind.ACHIEVEMENT_UNLOCKED,
         title=f"Achievement unlocked: {achievement.get_kind_display()}",
         message="A new achievement is on your dashboard.",

@@ -98,7 +98,8 @@ class _Outcome:
     # counts), as they are now: sent with learning_changed (`settled`), so that listeners
     # need not read them again.
     settled: dict[int, dict] = field(default_factory=dict)
-    notify: list = field(default_factory=list)
+    # The notifications of the write, in order: written together after the events.
+    notify: list[notifications.Notice] = field(default_factory=list)
     # Today's activity after the write, when it added to it: sent with stats.updated.
     today: dict | None = None
     # Courses where the write only added time, on a day the student was already active in
@@ -115,7 +116,8 @@ class _Outcome:
     def publish(self, stats: LearningStats) -> None:
         """Publish every event on `user:{id}`, stats last, then the notifications.
 
-        As one batch: one counter increment and one insert for all of them.
+        As one batch: one counter increment and one insert for all of them; the
+        notifications in one insert too.
         """
         topic = user_topic(self.user.pk)
         with batch():
@@ -126,8 +128,7 @@ class _Outcome:
                 if self.today is not None:
                     data = {**data, "today": self.today}
                 publish(topic, "stats.updated", data)
-            for create_notification in self.notify:
-                create_notification()
+            notifications.notifications_send(user=self.user, notices=self.notify)
             for course_id in sorted(self.changes, key=lambda c: c or 0):
                 learning_changed.send(
                     sender=None,
@@ -267,11 +268,7 @@ def _achievements_unlock(
             continue
         achievement = Achievement.objects.create(user=user, kind=kind)
         outcome.add("achievement.unlocked", event_data(AchievementSerializer, achievement))
-        outcome.notify.append(
-            lambda a=achievement: notifications.notify_achievement_unlocked(
-                user=user, achievement=a
-            )
-        )
+        outcome.notify.append(notifications.achievement_unlocked_notice(achievement=achievement))
 
 
 # The completion cascade.
@@ -375,9 +372,7 @@ def _settle_enrollment(
         if course_completed:  # completed_at is among the changed fields
             outcome.add("course.completed", enrollment_data)
             course = enrollment.course
-            outcome.notify.append(
-                lambda: notifications.notify_course_completed(user=user, course=course)
-            )
+            outcome.notify.append(notifications.course_completed_notice(course=course))
 
     certificate = None
     # Under the enrollment lock nobody else issues this certificate; the unique
@@ -385,9 +380,7 @@ def _settle_enrollment(
     if progress == 100 and not Certificate.objects.filter(user=user, course_id=course_id).exists():
         certificate = Certificate.objects.create(user=user, course=enrollment.course)
         outcome.add("certificate.issued", event_data(CertificateSerializer, certificate))
-        outcome.notify.append(
-            lambda: notifications.notify_certificate_issued(user=user, certificate=certificate)
-        )
+        outcome.notify.append(notifications.certificate_issued_notice(certificate=certificate))
     if course_completed or certificate is not None:
         stats.courses_completed = courses_completed_count(user=user)
         stats.certificates_earned = Certificate.objects.filter(user=user).count()
@@ -446,7 +439,7 @@ def lesson_complete(
         return enrollment, False
 
     outcome.add("lesson.completed", event_data(LessonCompletionSerializer, completion))
-    outcome.notify.append(lambda: notifications.notify_lesson_completed(user=user, lesson=lesson))
+    outcome.notify.append(notifications.lesson_completed_notice(lesson=lesson))
     today = timezone.localdate(now)
     _record_active_day(stats=stats, today=today)
     outcome.today, _ = _daily_activity_add(

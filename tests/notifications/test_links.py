@@ -101,10 +101,10 @@ def test_opening_sends_the_read_event(client, user):
 
 
 def test_existing_kinds_lead_somewhere(client, user):
-    from notifications.services import notify_lesson_completed
+    from notifications.services import lesson_completed_notice, notifications_send
     from tests.factories import LessonFactory
 
     lesson = LessonFactory()
-    notification = notify_lesson_completed(user=user, lesson=lesson)
+    [notification] = notifications_send(user=user, notices=[lesson_completed_notice(lesson=lesson)])
     response = client.get(f"/notifications/{notification.pk}/open/")
     assert response.url == lesson.get_absolute_url()
