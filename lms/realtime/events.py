@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -32,6 +33,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
 from lms.platform import metrics
 from lms.platform.handlers import run_after_view
@@ -78,9 +80,21 @@ def _site_id(engine: str, name: str, host: str, port: str) -> str:
     return hashlib.sha256(f"{engine}|{name}|{host}|{port}".encode()).hexdigest()[:16]
 
 
+class EventEncoder(DjangoJSONEncoder):
+    """Event data as JSON; a datetime as the API writes it (DRF's, to the microsecond),
+    so that a time an event carries equals the same time read from the API."""
+
+    api_datetime = DateTimeField()
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime):
+            return self.api_datetime.to_representation(o)
+        return super().default(o)
+
+
 def to_json(value: Any) -> Any:
     """The JSON form of event data, the same live and on replay."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(value, cls=EventEncoder))
 
 
 def event_frame(topic: str, event: str, seq: int | None, data: Any) -> str:
@@ -88,7 +102,7 @@ def event_frame(topic: str, event: str, seq: int | None, data: Any) -> str:
     if seq is not None:
         frame["id"] = seq
     frame["data"] = data
-    return json.dumps(frame, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return json.dumps(frame, separators=(",", ":"), cls=EventEncoder)
 
 
 def _next_seq(topic: str) -> int:
