@@ -116,6 +116,20 @@ def test_page_redirects_anonymous_to_sign_in_and_refuses_non_staff(db):
         assert client.get(PAGE).status_code == 403
 
 
+def test_the_page_is_linked_only_where_it_opens(db):
+    """Staff find it on the admin's index; an instructor's course authoring, which shows
+    the same index, does not lead to a page that refuses them."""
+    staff = Client()
+    staff.force_login(StaffFactory(is_superuser=True))
+    assert f'href="{PAGE}"' in staff.get("/admin/").content.decode()
+    assert staff.get(PAGE).status_code == 200
+    instructor = Client()
+    instructor.force_login(InstructorFactory())
+    index = instructor.get("/teach/admin/").content.decode()
+    assert 'href="/teach/admin/lms/course/"' in index  # the index, with its app list
+    assert PAGE not in index
+
+
 def test_page_shows_a_row_per_process_and_the_totals(health_store):
     health_store.add(constructed("proc-page", time.time(), open_connections=7))
     client = Client()
