@@ -174,9 +174,15 @@ class ConnectionSampler(threading.Thread):
 
 
 def add_run_options(parser, *, baseline: bool = False) -> None:
-    """--quiet-load, and with `baseline` --baseline."""
+    """--quiet-load, and with `baseline` --baseline and --abba."""
     if baseline:
         parser.add_argument("--baseline", help="git revision to measure in the same run")
+        parser.add_argument(
+            "--abba",
+            action="store_true",
+            help="with --baseline, measure the baseline, this tree, this tree, the baseline: "
+            "a machine speeding up or slowing down during the runs weighs on both alike",
+        )
     parser.add_argument(
         "--quiet-load",
         type=float,
@@ -288,9 +294,13 @@ def server_delivery(ports: list[int]) -> float | None:
 
 
 @contextlib.contextmanager
-def targets(baseline: str | None) -> Iterator[list[tuple[str, Path]]]:
+def targets(baseline: str | None, abba: bool = False) -> Iterator[list[tuple[str, Path]]]:
     """The code to measure, [(label, root)]: this tree, and first, with `baseline`, the code of
-    that git revision, checked out in a temporary worktree for the length of the block."""
+    that git revision, checked out in a temporary worktree for the length of the block.
+
+    With `abba`, the pair and then the pair again in the other order. A machine's speed
+    drifts: of two runs, the first may answer a tenth more whichever code it runs.
+    """
     if not baseline:
         yield [("this tree", ROOT)]
         return
@@ -303,7 +313,8 @@ def targets(baseline: str | None) -> Iterator[list[tuple[str, Path]]]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        yield [(f"baseline {baseline}", worktree), ("this tree", ROOT)]
+        pair = [(f"baseline {baseline}", worktree), ("this tree", ROOT)]
+        yield pair + pair[::-1] if abba else pair
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT)
 

@@ -503,7 +503,7 @@ def main() -> None:
         f"{args.seconds:g}s per step, {os.cpu_count()} CPUs, client processes {args.clients}"
     )
     all_rows = []
-    with common.targets(args.baseline) as code:
+    with common.targets(args.baseline, args.abba) as code:
         for label, root in code:
             for kind in args.layers.split(","):
                 use_layer(kind)

@@ -229,7 +229,7 @@ def main() -> None:
 
     django.setup()
     rows = []
-    with common.targets(args.baseline) as measured:
+    with common.targets(args.baseline, args.abba) as measured:
         for kind in kinds:
             for label, root in measured:
                 for name in args.applications.split(","):

@@ -730,7 +730,7 @@ def main() -> None:
 
     django.setup()
     results = []
-    with common.targets(args.baseline) as measured:
+    with common.targets(args.baseline, args.abba) as measured:
         for label, root in measured:
             for processes in [int(p) for p in args.processes.split(",")]:
                 people, load = common.fresh_run(
@@ -746,15 +746,23 @@ def main() -> None:
                 results.append(result)
     if len(results) > 1:
         print("\ncomparison")
+        answered: dict[tuple[str, int], list[float]] = {}
         for r in results:
             count, p50, p99, _max = r["latency"]["all"]
-            writes_ok = sum(w["ok"] for w in r["writes"].values())
+            rate = sum(w["ok"] for w in r["writes"].values()) / r["write_seconds"]
+            answered.setdefault((r["target"], r["processes"]), []).append(rate)
             print(
                 f"  {r['target']}, {r['processes']} process(es): p50 {p50:.1f} ms, "
                 f"p99 {p99:.1f} ms over {count} events; lost {r['lost']}; "
-                f"{writes_ok / r['write_seconds']:.1f} writes/s answered; "
+                f"{rate:.1f} writes/s answered; "
                 f"{r['memory_per_connection_kib']:.1f} KiB per connection"
             )
+        for (target, processes), rates in answered.items():
+            if len(rates) > 1:
+                print(
+                    f"  {target}, {processes} process(es), mean of {len(rates)} runs: "
+                    f"{sum(rates) / len(rates):.1f} writes/s answered"
+                )
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "runs": results}, indent=2))
 

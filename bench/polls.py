@@ -128,7 +128,7 @@ def main() -> None:
     with common.admin_connect(template) as conn:
         max_connections = conn.execute("SHOW max_connections").fetchone()[0]
     rows = []
-    with common.targets(args.baseline) as measured:
+    with common.targets(args.baseline, args.abba) as measured:
         django.setup()
         from django.conf import settings
 

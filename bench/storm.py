@@ -194,7 +194,7 @@ def main() -> None:
     import django
 
     rows = []
-    with common.targets(args.baseline) as measured:
+    with common.targets(args.baseline, args.abba) as measured:
         django.setup()
         for run in range(1, args.runs + 1):
             for label, root in measured:
