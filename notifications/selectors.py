@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,19 +56,6 @@ def notification_channels(*, user: User) -> dict[str, str]:
     channels = {kind: channel.value for kind, channel in DEFAULT_CHANNELS.items()}
     channels.update(NotificationPreference.objects.filter(user=user).values_list("kind", "channel"))
     return channels
-
-
-def notification_channels_of(*, user_id: int, kinds: Iterable[str]) -> dict[str, str]:
-    """The user's channel for each of these kinds: their choice, or the default (one query)."""
-    kinds = set(kinds)
-    chosen = dict(
-        NotificationPreference.objects.filter(user_id=user_id, kind__in=kinds).values_list(
-            "kind", "channel"
-        )
-    )
-    return {
-        kind: chosen.get(kind) or DEFAULT_CHANNELS.get(kind, Channel.SITE).value for kind in kinds
-    }
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,6 @@ from notifications.models import (
 from notifications.selectors import (
     digest_notifications,
     notification_channels,
-    notification_channels_of,
     notification_unread_count,
 )
 from notifications.serializers import AnnouncementSerializer
@@ -161,7 +160,7 @@ def notifications_send(*, user: User, notices: list[Notice]) -> list[Notificatio
     """
     if not notices:
         return []
-    channels = notification_channels_of(user_id=user.pk, kinds=[n.kind for n in notices])
+    channels = notification_channels(user=user)
     notifications = Notification.objects.bulk_create(
         [
             Notification(
