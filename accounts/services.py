@@ -30,7 +30,7 @@ from lms.catalog.models import DELETED_USER_NAME, Course, Enrollment, User
 from lms.catalog.services import enrollment_delete
 from lms.realtime.events import batch
 from lms.realtime.models import Event
-from notifications.topics import user_topic
+from notifications.events import user_topic
 
 logger = logging.getLogger(__name__)
 

@@ -5,4 +5,4 @@ class DiscussionsConfig(AppConfig):
     name = "discussions"
 
     def ready(self) -> None:
-        from discussions import receivers  # noqa: F401
+        from discussions import events  # noqa: F401  (topics and receivers)

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from discussions import permissions
+from discussions.events import thread_topic
 from discussions.mentions import mentioned_readers
 from discussions.models import DirectMessage, MessageRevision, ThreadMessage
-from discussions.ratelimit import message_rate_check
 from discussions.serializers import DirectMessageSerializer, ThreadMessageSerializer
 from discussions.services import (
     DIRECT_MESSAGE_ENTITY,
@@ -28,14 +28,14 @@ from discussions.services import (
     THREAD_MESSAGE_ENTITY,
     _quoted,
     clean_content,
+    message_rate_check,
     preview,
 )
-from discussions.topics import thread_topic
 from lms.catalog.models import User
 from lms.realtime.events import publish, rewrite, rewrite_key
+from notifications.events import user_topic
 from notifications.models import Kind, Notification
 from notifications.services import notification_create_many
-from notifications.topics import user_topic
 
 # Stored events of `thread:{id}` whose data is the whole message: rewritten on an edit.
 THREAD_MESSAGE_EVENTS = ["thread.message", "thread.message.updated", "thread.message.unhidden"]

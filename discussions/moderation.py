@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from discussions import permissions, services
+from discussions.events import conversation_topic, moderation_topic, thread_topic
 from discussions.models import (
     REPORT_REASON_MAX_LENGTH,
     CourseMute,
@@ -29,10 +30,9 @@ from discussions.models import (
     UserBlock,
 )
 from discussions.serializers import ThreadMessageSerializer, user_brief
-from discussions.topics import conversation_topic, moderation_topic, thread_topic
 from lms.catalog.models import Course, Enrollment, User
 from lms.realtime.events import publish, retract, revoke
-from notifications.topics import user_topic
+from notifications.events import user_topic
 
 NOT_A_MODERATOR = "Only the course's instructor and staff may moderate its discussions."
 HIDDEN_PLACEHOLDER = "Hidden by a moderator"
@@ -396,10 +396,3 @@ def user_unblock(*, blocker: User, blocked: User) -> bool:
     """Lift a block; whether there was one."""
     deleted, _ = UserBlock.objects.filter(blocker=blocker, blocked=blocked).delete()
     return bool(deleted)
-
-
-def message_accepted_gone(*, message_id: int, thread_id: int) -> None:
-    """A deleted message that was the accepted answer: its thread's readers hear it cleared."""
-    thread = DiscussionThread.objects.filter(pk=thread_id).first()
-    if thread is not None and thread.accepted_message_id is None:
-        thread.save(update_fields=["accepted_message"])  # its receiver publishes thread.updated

@@ -14,9 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from discussions import permissions
+from discussions.events import thread_topic
 from discussions.models import Reaction, ThreadMessage
 from discussions.reactions import emoji_from, message_reactions
-from discussions.topics import thread_topic
 from lms.catalog.models import User
 from lms.realtime.events import publish
 

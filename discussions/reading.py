@@ -44,8 +44,8 @@ from discussions.permissions import threads_visible_to
 from discussions.selectors import thread_reply_notifications_unread
 from lms.catalog.models import Course, Enrollment, User
 from lms.realtime.events import publish
+from notifications.events import user_topic
 from notifications.services import notification_mark_read
-from notifications.topics import user_topic
 
 # The "since" of a thread with a read state: the state alone decides.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -26,7 +27,6 @@ from discussions.models import (
     DiscussionThread,
     ThreadMessage,
 )
-from discussions.ratelimit import message_rate_check
 from discussions.selectors import (
     dm_notification_unread_ids,
     dm_unread_count,
@@ -34,16 +34,17 @@ from discussions.selectors import (
 )
 from lms.catalog.models import Course, User
 from lms.catalog.permissions import NOT_A_MEMBER, course_access
+from lms.platform.ratelimit import rate_check
 from lms.realtime.events import batch, publish
 from lms.realtime.presence import user_is_online
 from lms.realtime.registry import Grant
+from notifications.events import user_topic
 from notifications.models import Kind, Notification
 from notifications.services import (
     notification_create,
     notification_create_many,
     notification_mark_read,
 )
-from notifications.topics import user_topic
 
 PREVIEW_LENGTH = 100  # characters of a message that its notification quotes
 
@@ -54,6 +55,26 @@ MESSAGE_NOTIFICATION_KINDS = {
     THREAD_MESSAGE_ENTITY: [Kind.THREAD_REPLY, Kind.MENTION],
     DIRECT_MESSAGE_ENTITY: [Kind.DIRECT_MESSAGE],
 }
+
+# The per-user message rate limit of thread posts, direct messages and their edits: a
+# window opens at a user's first message and lasts a minute, counted in the shared cache
+# (every server process shares it when the cache is Redis).
+MESSAGE_RATE_WINDOW_SECONDS = 60
+MESSAGE_RATE_KEY_PREFIX = "discussions:msgrate"
+
+
+def message_rate_check(*, user_id: int) -> None:
+    """Count one message of `user_id`, or raise RateLimited if the window is full
+    (settings.MESSAGE_RATE_LIMIT_PER_MINUTE messages)."""
+    rate_check(
+        key=f"{MESSAGE_RATE_KEY_PREFIX}:{user_id}",
+        limit=settings.MESSAGE_RATE_LIMIT_PER_MINUTE,
+        window_seconds=MESSAGE_RATE_WINDOW_SECONDS,
+        scope="messages",
+        message=lambda retry_after: (
+            f"You are sending messages too fast. Try again in {retry_after} seconds."
+        ),
+    )
 
 
 def _clean_text(value: Any, *, field: str, max_length: int, label: str) -> str:
@@ -245,7 +266,7 @@ def message_notifications_delete(*, entity_type: str, message_id: int) -> None:
     """A deleted message's notifications go too, and leave open pages and replays.
 
     Each deleted notification is retracted by its post_delete receiver
-    (notifications.receivers).
+    (notifications.events).
     """
     Notification.objects.filter(
         related_entity_type=entity_type,

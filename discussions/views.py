@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions import moderation, permissions, reading, selectors, services
+from discussions.events import thread_topic
 from discussions.forms import MessageForm, RenameForm, ThreadForm
 from discussions.mentions import attach_mentions
 from discussions.models import DiscussionThread, ThreadMessage
 from discussions.reactions import EMOJI_OPTIONS, attach_reactions
 from discussions.serializers import user_brief
-from discussions.topics import thread_topic
 from discussions.views_reading import thread_reading_context
 from lms.catalog.models import Course, User
 from lms.catalog.permissions import course_member_or_error

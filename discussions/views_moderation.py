@@ -13,8 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions import moderation, permissions, selectors
+from discussions.events import moderation_topic
 from discussions.models import REPORT_REASON_MAX_LENGTH, ThreadMessage
-from discussions.topics import moderation_topic
 from lms.catalog.models import Course, User
 from lms.catalog.permissions import course_member_or_error
 

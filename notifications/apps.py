@@ -5,4 +5,4 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
-        from notifications import receivers  # noqa: F401
+        from notifications import events  # noqa: F401  (the topic and receivers)

@@ -34,7 +34,7 @@ from lms.catalog.models import Enrollment, Lesson, Module, Quiz, User
 from lms.catalog.serializers import EnrollmentSerializer
 from lms.realtime.events import batch, event_data, publish
 from notifications import services as notifications
-from notifications.topics import user_topic
+from notifications.events import user_topic
 from progress.models import (
     ACTIVITY_MAX_SECONDS,
     SCORE_MAX,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 from rest_framework.test import APIClient
 
-from discussions import ratelimit
+from discussions import services
 from lms.catalog.models import Course, User
 from tests.discussions.factories import ThreadFactory
 from tests.e2e.servers import daphne_servers  # noqa: F401  (real Daphne processes)
@@ -29,7 +29,9 @@ def _fast_passwords(settings):
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(monkeypatch):
     """Rate-limit counters live in the cache, which outlives a test; give each test its own."""
-    monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"discussions:msgrate:{uuid.uuid4().hex}")
+    monkeypatch.setattr(
+        services, "MESSAGE_RATE_KEY_PREFIX", f"discussions:msgrate:{uuid.uuid4().hex}"
+    )
 
 
 @dataclass

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from discussions import receivers
+from discussions import events
 from discussions.models import DiscussionThread, ThreadMessage
 from lms.realtime.models import Event
 from tests.discussions.factories import ThreadFactory, ThreadMessageFactory
@@ -20,7 +20,7 @@ def admin_client(cast):
 
 def test_close_action_closes_and_revokes(cast, active_thread, admin_client, monkeypatch):
     revoked = []
-    monkeypatch.setattr(receivers, "revoke", lambda **kwargs: revoked.append(kwargs))
+    monkeypatch.setattr(events, "revoke", lambda **kwargs: revoked.append(kwargs))
     other = ThreadFactory(course=cast.course)
     response = admin_client.post(
         "/admin/discussions/discussionthread/",

@@ -5,7 +5,7 @@ import pytest
 from channels.db import database_sync_to_async
 from rest_framework.test import APIClient
 
-from discussions.topics import conversation_topic
+from discussions.events import conversation_topic
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
 from tests.wsclient import ws_connect
 

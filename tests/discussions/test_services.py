@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from discussions import receivers, services
+from discussions import events, services
 from discussions.models import DirectMessage, ThreadMessage
 from lms.platform import metrics
 from lms.platform.exceptions import RateLimited
@@ -148,13 +148,13 @@ class TestDelete:
 class TestClose:
     def test_closing_revokes_the_topic_from_students(self, cast, active_thread, monkeypatch):
         calls = []
-        monkeypatch.setattr(receivers, "revoke", lambda **kwargs: calls.append(kwargs))
+        monkeypatch.setattr(events, "revoke", lambda **kwargs: calls.append(kwargs))
         services.thread_update(thread=active_thread, actor=cast.instructor, is_active=False)
         assert calls == [{"topic": f"thread:{active_thread.pk}", "roles": ["student"]}]
 
     def test_renaming_revokes_nothing(self, cast, active_thread, monkeypatch):
         calls = []
-        monkeypatch.setattr(receivers, "revoke", lambda **kwargs: calls.append(kwargs))
+        monkeypatch.setattr(events, "revoke", lambda **kwargs: calls.append(kwargs))
         services.thread_update(thread=active_thread, actor=cast.instructor, title="New")
         assert calls == []
 
