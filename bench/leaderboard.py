@@ -197,14 +197,13 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from leaderboard.events import learning_changed_refresh
     from leaderboard.models import LeaderboardScore
-    from leaderboard.receivers import learning_changed_refresh
     from leaderboard.selectors import leaderboard_rank, leaderboard_top
     from leaderboard.services import leaderboard_score_refresh
     from lms.catalog.models import Course, Enrollment, Lesson, User
     from progress.models import Achievement, LessonCompletion
-    from progress.services import lesson_complete
-    from progress.signals import learning_changed
+    from progress.services import learning_changed, lesson_complete
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

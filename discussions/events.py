@@ -25,8 +25,8 @@ from discussions.serializers import (
     ThreadMessageSerializer,
     ThreadSerializer,
 )
+from lms.catalog.events import course_topic
 from lms.catalog.models import User
-from lms.catalog.topics import course_topic
 from lms.realtime.events import publish, retract, revoke
 from lms.realtime.presence import user_is_online
 from lms.realtime.registry import ID, Grant, Role, Topic, register

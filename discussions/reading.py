@@ -11,7 +11,7 @@ The position moves only forward, by `thread_read_mark` (the thread page
 reports what the reader saw), and the reader's tabs hear of it as
 `thread.read` on their `user:{id}` topic, and a reply notification whose
 message they have now seen is marked read. Starting a thread or posting in it
-follows it (receivers.py); followers get the reply notifications
+follows it (events.py); followers get the reply notifications
 (services.thread_message_post).
 """
 

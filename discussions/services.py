@@ -3,7 +3,7 @@
 Each service checks its permission with the one function of
 discussions.permissions, validates its input, and runs in one transaction;
 the realtime events of the rows it writes are published by their post-save
-receivers (receivers.py) inside that transaction and sent on commit; a read
+receivers (events.py) inside that transaction and sent on commit; a read
 receipt, which no single row expresses, is published here. The notifications
 a message causes (replies, @mentions, a direct message to someone away) are
 created here too, through the notifications app's services.

@@ -23,9 +23,9 @@ from discussions.models import DiscussionThread, ThreadMessage
 from discussions.reactions import EMOJI_OPTIONS, attach_reactions
 from discussions.serializers import user_brief
 from discussions.views_reading import thread_reading_context
+from lms.catalog.events import course_topic
 from lms.catalog.models import Course, User
 from lms.catalog.permissions import course_member_or_error
-from lms.catalog.topics import course_topic
 from lms.platform.exceptions import RateLimited
 from lms.realtime import replay
 from lms.realtime.registry import Role

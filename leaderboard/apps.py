@@ -5,4 +5,4 @@ class LeaderboardConfig(AppConfig):
     name = "leaderboard"
 
     def ready(self) -> None:
-        from leaderboard import receivers  # noqa: F401
+        from leaderboard import events  # noqa: F401  (topics and receivers)

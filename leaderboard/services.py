@@ -5,7 +5,8 @@ Only active students (is_active, role "student", not staff, not deleted) have ro
 global board holds every one of them, a course board every enrolled one.
 Each statement below is an INSERT ... SELECT ... ON CONFLICT DO UPDATE that
 only writes a row whose figures changed, so its row count says whether the
-board moved; boards that moved get a coalesced broadcast after commit.
+board moved. The services return the boards that moved (a course's id, None for the
+global board); the receivers that call them (leaderboard/events.py) announce those.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.utils import timezone
 
-from leaderboard import broadcasts
 from leaderboard.models import LeaderboardScore
 from leaderboard.selectors import (
     COLUMNS,
@@ -24,7 +24,6 @@ from leaderboard.selectors import (
     is_ranked,
     tables,
 )
-from leaderboard.topics import board_topic
 from lms.catalog.models import User
 from progress.models import LearningStats
 
@@ -88,14 +87,6 @@ def _delete_unenrolled(*, user_id: int, course_id: int) -> int:
     )
 
 
-def leaderboard_announce(topics: list[str]) -> None:
-    """Schedule a coalesced broadcast of each board once the transaction commits."""
-    for topic in dict.fromkeys(topics):
-        transaction.on_commit(
-            lambda topic=topic: broadcasts.leaderboard_changed(topic), robust=True
-        )
-
-
 @transaction.atomic(savepoint=False)
 def leaderboard_score_refresh(
     *,
@@ -103,15 +94,15 @@ def leaderboard_score_refresh(
     course_id: int | None = None,
     global_board: bool = True,
     stats_locked: bool = False,
-) -> list[str]:
+) -> list[int | None]:
     """Recompute the user's global row and, given a course, that course's row.
 
-    Runs inside the writer's transaction (progress.signals.learning_changed), a
+    Runs inside the writer's transaction (progress.services.learning_changed), a
     few indexed statements. It first locks the user's LearningStats row, so
     refreshes of one user queue in one order whatever the writer locked before,
     and each reads what the previous one committed. A user who is no longer
-    eligible, or no longer enrolled, loses the row instead. Returns the topics
-    of the boards that changed; their broadcast is scheduled after commit.
+    eligible, or no longer enrolled, loses the row instead. Returns the boards that
+    changed.
     `stats_locked`: the caller holds that lock already (the progress services do), which
     saves the statement.
     """
@@ -119,30 +110,25 @@ def leaderboard_score_refresh(
         list(LearningStats.objects.select_for_update().filter(user_id=user_id).values_list("pk"))
     changed = []
     if global_board and (_upsert_global(user_id=user_id) or _delete_ineligible(user_id=user_id)):
-        changed.append(board_topic(None))
+        changed.append(None)
     if course_id is not None and (
         _upsert_courses(user_id=user_id, course_id=course_id)
         or _delete_unenrolled(user_id=user_id, course_id=course_id)
     ):
-        changed.append(board_topic(course_id))
-    leaderboard_announce(changed)
+        changed.append(course_id)
     return changed
 
 
 @transaction.atomic(savepoint=False)
-def leaderboard_unenrolled(*, user_id: int, course_id: int) -> list[str]:
+def leaderboard_unenrolled(*, user_id: int, course_id: int) -> list[int | None]:
     """Drop the user's row of a course they left; their global row stays (points they
-    earned there stay theirs). Returns the topics of the boards that changed."""
-    changed = (
-        [board_topic(course_id)] if _delete_unenrolled(user_id=user_id, course_id=course_id) else []
-    )
-    leaderboard_announce(changed)
-    return changed
+    earned there stay theirs). Returns the boards that changed."""
+    return [course_id] if _delete_unenrolled(user_id=user_id, course_id=course_id) else []
 
 
 @transaction.atomic(savepoint=False)
-def leaderboard_user_sync(*, user: User) -> list[str]:
-    """Keep the boards in step with a saved user. Returns the topics of the boards told.
+def leaderboard_user_sync(*, user: User) -> list[int | None]:
+    """Keep the boards in step with a saved user. Returns the boards to tell.
 
     An ineligible user (deactivated, deleted, no longer a student) loses their rows; one
     eligible again gets them back, recomputed. An eligible user who keeps their rows may
@@ -159,17 +145,16 @@ def leaderboard_user_sync(*, user: User) -> list[str]:
         _upsert_global(user_id=user.pk)
         _upsert_courses(user_id=user.pk, course_id=None)
         course_ids = list(scores.values_list("course_id", flat=True))
-    changed = [board_topic(course_id) for course_id in course_ids]
-    leaderboard_announce(changed)
-    return changed
+    return course_ids
 
 
 @transaction.atomic
-def leaderboard_rebuild() -> dict[str, int]:
+def leaderboard_rebuild() -> dict:
     """Recompute every row from the progress tables in a few bulk statements.
 
     Rows are upserted in place (only changed ones are written) and stale rows
     deleted, so readers see the old board until commit and never an empty one.
+    Returns the counts, and every board (`boards`) for the caller to announce.
     """
     t = tables()
     deleted = _execute(
@@ -191,5 +176,9 @@ def leaderboard_rebuild() -> dict[str, int]:
         .values_list("course_id", flat=True)
         .distinct()
     )
-    leaderboard_announce([board_topic(None), *map(board_topic, course_ids)])
-    return {"written": written, "deleted": deleted, "rows": LeaderboardScore.objects.count()}
+    return {
+        "written": written,
+        "deleted": deleted,
+        "rows": LeaderboardScore.objects.count(),
+        "boards": [None, *course_ids],
+    }

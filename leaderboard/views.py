@@ -4,8 +4,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from leaderboard.events import board_topic
 from leaderboard.selectors import leaderboard_board, leaderboard_courses_for
-from leaderboard.topics import board_topic
 from lms.catalog.models import Course
 from lms.catalog.permissions import course_member_or_error
 

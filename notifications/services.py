@@ -23,9 +23,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from lms.catalog.events import course_topic
 from lms.catalog.models import Course, Enrollment, Lesson, User
 from lms.catalog.permissions import NOT_A_TEACHER, course_teaching_access
-from lms.catalog.topics import course_topic
 from lms.platform.ratelimit import rate_check
 from lms.realtime.events import publish
 from notifications import emails, events, outbox

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Avg, Count, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from lms.catalog.models import Enrollment, Lesson, Module, Quiz, User
@@ -57,13 +58,26 @@ from progress.serializers import (
     LessonCompletionSerializer,
     ModuleCompletionSerializer,
 )
-from progress.signals import (
-    CERTIFICATE,
-    COMPLETIONS,
-    COURSE_COMPLETED,
-    TIME,
-    learning_changed,
-)
+
+# The progress app's own signal, for the apps above it (the leaderboard, the roster).
+# Sent (inside the writer's transaction) whenever what a student's points are made
+# of changes: stats, a certificate, a course completion, time spent.
+# Arguments: user_id: int, course_id: int | None, and from the services below:
+# - stats_locked: bool: the sender holds the user's LearningStats row lock already;
+# - settled: dict | None: after a completion, the enrollment as the cascade left it and its
+#   module counts (`enrollment`, `modules_completed`, `modules_total`, `active_on`); after
+#   the day's first activity report in the course, the enrollment and `active_on` only; so
+#   that listeners need not read them again;
+# - time_only: bool: only time spent changed, on a day the student was already active in
+#   the course (an activity report);
+# - changed: frozenset of the names below: what the write changed. Absent (another sender),
+#   anything may have.
+learning_changed = Signal()
+
+COMPLETIONS = "completions"  # lessons completed or their scores, the enrollment's progress
+COURSE_COMPLETED = "course_completed"
+CERTIFICATE = "certificate"
+TIME = "time"  # time spent
 
 # Leeway for timers and network jitter when capping reported time by elapsed time.
 ACTIVITY_SLACK_SECONDS = 2
@@ -91,7 +105,7 @@ class _Outcome:
     user: User
     events: list[tuple[str, object]] = field(default_factory=list)
     stats_changed: bool = False
-    # Per course whose learning changed, what changed (progress.signals): sent with
+    # Per course whose learning changed, what changed (COMPLETIONS ... TIME): sent with
     # learning_changed (`changed`), so that listeners skip what does not concern them.
     changes: dict[int | None, set[str]] = field(default_factory=dict)
     # Per course, the enrollment the write settled (and, after a completion, its module

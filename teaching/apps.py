@@ -8,4 +8,4 @@ class TeachingConfig(AppConfig):
     name = "teaching"
 
     def ready(self) -> None:
-        from teaching import receivers, topics  # noqa: F401  (registration)
+        from teaching import events  # noqa: F401  (the topic and receivers)

@@ -10,4 +10,4 @@ class CatalogConfig(AppConfig):
     verbose_name = "Users and catalog"
 
     def ready(self) -> None:
-        from lms.catalog import receivers  # noqa: F401
+        from lms.catalog import events  # noqa: F401  (the topic and receivers)

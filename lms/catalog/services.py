@@ -45,7 +45,7 @@ def enrollment_delete(*, enrollment: Enrollment) -> None:
 
     Completions, the certificate and stats stay: they record what was learnt.
     """
-    enrollment.delete()  # lms.catalog.receivers revokes the course's topics
+    enrollment.delete()  # lms.catalog.events revokes the course's topics
 
 
 @transaction.atomic

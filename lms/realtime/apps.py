@@ -8,5 +8,5 @@ class RealtimeConfig(AppConfig):
     verbose_name = "Realtime"
 
     def ready(self) -> None:
-        # Each app declares the topics it owns in its own topics.py.
-        autodiscover_modules("topics")
+        # Each app declares the topics it owns in its own events.py.
+        autodiscover_modules("events")

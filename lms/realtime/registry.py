@@ -1,4 +1,4 @@
-"""The topic registry: apps declare their topics here from their own topics.py.
+"""The topic registry: apps declare their topics here from their own events.py.
 
 The websocket consumer and the polling view know no app: they resolve a topic
 name through this registry and call its `authorize` function, which is the one

@@ -2,7 +2,7 @@
  * what the other person sent is marked read while the page is visible, and "Seen" shows
  * under my last message once they read it. The other person's online dot and "… is
  * typing" come from the topic `conversation:{low id}-{high id}` (presence.js). The post
- * form: chat.js.
+ * form: LMSUi.postForm (ui.js).
  * Everything users wrote is inserted with textContent, never as HTML.
  */
 (function () {
@@ -170,7 +170,7 @@
 
   if (form && form.querySelector("textarea")) {
     let typingSender = null;
-    const chat = window.LMSChat.postForm(form, {
+    const chat = window.LMSUi.postForm(form, {
       send: function (content) {
         return ui.api("POST", "/api/messages/", { recipient: partnerId, content: content });
       },

@@ -2,8 +2,9 @@
  *
  * Thread page (#thread): subscribes to `thread:{id}`; new messages appear without a
  * reload, deleted ones go away, who is online is listed (presence) and "Bob is typing…"
- * shows for about 4 s after Bob's last keystroke (presence.js), with "N online". The post form: chat.js; @mentions in
- * messages and their suggestions in the form: mentions.js.
+ * shows for about 4 s after Bob's last keystroke (presence.js), with "N online". The post
+ * form: LMSUi.postForm (ui.js); @mentions in messages and their suggestions in the form:
+ * mentions.js.
  * Course discussion list (#course-discussions): subscribes to `course:{id}` and shows
  * new threads live.
  * Everything users wrote is inserted with textContent, never as HTML.
@@ -175,7 +176,7 @@
     var chat = { showError: function () {} };
     if (form && form.querySelector("textarea")) {
       var typingSender = null;
-      chat = window.LMSChat.postForm(form, {
+      chat = window.LMSUi.postForm(form, {
         send: function (content) {
           return api("POST", messagesUrl, { content: content });
         },

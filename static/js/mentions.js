@@ -194,7 +194,7 @@
       asked++;
       close();
     });
-    // Capturing, so that Enter picks instead of reaching the form's own keys (chat.js).
+    // Capturing, so that Enter picks instead of reaching the form's own keys (LMSUi.postForm).
     textarea.addEventListener(
       "keydown",
       function (event) {

@@ -147,6 +147,54 @@
     setTimeout(function () { box.remove(); }, 7600);
   }
 
+  // The post form of a chat (discussions/_chat_form.html), on the thread and conversation
+  // pages. The form sends through the API; Ctrl/Cmd+Enter sends; an empty message is
+  // refused here; when the API cannot be reached the form is posted the plain way.
+  //
+  //   const chat = LMSUi.postForm(form, {
+  //     send(content) { return LMSUi.api("POST", url, {...}); },  // -> {status, body}
+  //     posted(message) {},                                       // the 201's body
+  //   });
+  //   chat.showError("…"); chat.textarea;
+  function postForm(form, options) {
+    const textarea = form.querySelector("textarea");
+    const postError = document.getElementById("post-error");
+
+    function showError(text) {
+      if (!postError) return;
+      postError.textContent = text || "";
+      postError.hidden = !text;
+    }
+
+    textarea.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const content = textarea.value;
+      if (!content.trim()) {
+        showError("The message may not be empty.");
+        return;
+      }
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      options
+        .send(content)
+        .then(function (result) {
+          if (result.status === 201) {
+            textarea.value = "";
+            showError("");
+            options.posted(result.body);
+          } else {
+            showError(errorText(result));
+          }
+        })
+        .catch(function () { form.submit(); })
+        .finally(function () { button.disabled = false; });
+    });
+    return { textarea: textarea, showError: showError };
+  }
+
   window.LMSUi = {
     csrfToken: csrfToken,
     el: el,
@@ -161,5 +209,6 @@
     debounce: debounce,
     whenLive: whenLive,
     toast: toast,
+    postForm: postForm,
   };
 })();

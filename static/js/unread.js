@@ -49,7 +49,7 @@
 
   function listen(courseId) {
     if (courseTopics[courseId] || Object.keys(courseTopics).length >= MAX_COURSE_TOPICS) return;
-    // The course's own topic: new messages, ids only (see discussions.receivers).
+    // The course's own topic: new messages, ids only (see discussions/events.py).
     courseTopics[courseId] = window.LMSRealtime.subscribe("course:" + courseId, {
       event: onCourseEvent,
       reset: refresh,

@@ -20,7 +20,7 @@ import pytest
 from django.db import close_old_connections, transaction
 
 from discussions.models import DirectMessage, ThreadMessage
-from leaderboard import broadcasts
+from leaderboard import events
 from leaderboard.services import leaderboard_score_refresh
 from lms.catalog.models import Enrollment, Lesson, User
 from notifications.models import Notification
@@ -139,7 +139,7 @@ def rivals_on_the_board() -> list[User]:
             LearningStats.objects.create(
                 user=rival, total_time_spent=minutes, total_seconds_spent=minutes * 60
             )
-            leaderboard_score_refresh(user_id=rival.pk)
+            events.leaderboard_announce(leaderboard_score_refresh(user_id=rival.pk))
         rivals.append(rival)
     return rivals
 
@@ -297,7 +297,7 @@ def test_new_student_signs_up_and_finishes_a_course_while_other_tabs_follow_live
     shots.take(dashboard, "certificate")
 
     context.close()
-    broadcasts.wait_for_sends(timeout=5)
+    events.wait_for_sends(timeout=5)
     assert problems.errors == []
     assert_servers_clean([server])
 

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from discussions import services as discussion_services
-from leaderboard import broadcasts
+from leaderboard import events
 from lms.catalog.models import Course, User
 from notifications.services import notification_create
 from progress.services import lesson_complete
@@ -33,7 +33,7 @@ def _fast_passwords(settings):
 def _leaderboard_sends_done():
     """Learning changes schedule leaderboard sends: let them run before the database goes."""
     yield
-    broadcasts.wait_for_sends(timeout=5)
+    events.wait_for_sends(timeout=5)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Helpers that change what points are made of the way the progress writers do:
-inside a transaction, then `progress.signals.learning_changed`."""
+inside a transaction, then `progress.services.learning_changed`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from leaderboard import broadcasts
+from leaderboard import events
 from lms.catalog.models import Course, Enrollment, Lesson, User
 from progress.models import Certificate, LearningStats, LessonActivity
-from progress.signals import learning_changed
+from progress.services import learning_changed
 from tests.e2e.servers import daphne_servers  # noqa: F401  (fixture of the multi-process tests)
 
 
@@ -23,7 +23,7 @@ def _leaderboard_isolation(settings, _isolated_realtime):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.REALTIME_NAMESPACE = f"{settings.REALTIME_NAMESPACE}-{uuid.uuid4().hex[:8]}"
     yield
-    broadcasts.wait_for_sends(timeout=5)
+    events.wait_for_sends(timeout=5)
 
 
 def set_stats(

@@ -9,11 +9,11 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import connection, transaction
 
-from leaderboard import broadcasts
+from leaderboard import events
 from leaderboard.selectors import leaderboard_top
 from lms.catalog.models import Enrollment
 from progress.models import LearningStats, LessonActivity
-from progress.signals import learning_changed
+from progress.services import learning_changed
 from tests.factories import UserFactory, course_with_lessons
 from tests.leaderboard.conftest import board_ids, first_lesson, set_course_progress, set_stats
 from tests.wsclient import ws_connect
@@ -79,7 +79,7 @@ async def test_two_hundred_changes_in_a_second_send_one_or_two_frames_per_board(
     for student in students:
         await database_sync_to_async(set_stats)(student, minutes=0)
         await database_sync_to_async(set_course_progress)(student, course, seconds=1)
-    await asyncio.to_thread(broadcasts.wait_for_sends)
+    await asyncio.to_thread(events.wait_for_sends)
 
     def two_hundred_changes() -> float:
         """Each a transaction of a writer: time spent changes, then learning_changed."""
@@ -145,12 +145,12 @@ async def test_no_frame_when_the_top_does_not_change():
     students = await make_students(12)
     for n, student in enumerate(students):
         await database_sync_to_async(set_stats)(student, minutes=100 + n)
-    assert await asyncio.to_thread(broadcasts.wait_for_sends)
+    assert await asyncio.to_thread(events.wait_for_sends)
     last = students[0]  # 12th of 12: outside the top 10
     async with ws_connect(last) as ws:
         assert (await ws.join("leaderboard"))["ok"]
         await database_sync_to_async(set_stats)(last, minutes=101)
-        assert await asyncio.to_thread(broadcasts.wait_for_sends)  # the send ran, and sent nothing
+        assert await asyncio.to_thread(events.wait_for_sends)  # the send ran, and sent nothing
         await ws.assert_silent("leaderboard", within=0.3)
         reply = await ws.join("leaderboard")
         assert reply["data"]["me"]["points"] == 10.1

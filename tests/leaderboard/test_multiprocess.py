@@ -11,7 +11,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from websockets.sync.client import connect
 
-from leaderboard import broadcasts
+from leaderboard import events
 from lms.catalog.models import Lesson
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons
 
@@ -85,7 +85,7 @@ def test_writes_on_two_processes_are_coalesced_into_one_frame_per_board(daphne_s
         try:
             # The setup above changed both boards from this process, whose cache keys carry
             # a per-test prefix the servers do not share: let its frames go out first.
-            assert broadcasts.wait_for_sends()
+            assert events.wait_for_sends()
             watcher.quiet_for(0.5)
             watcher.frames.clear()
             # Every student reports time on every lesson (a first report is credited in

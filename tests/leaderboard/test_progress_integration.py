@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from leaderboard.receivers import learning_changed_refresh
+from leaderboard.events import learning_changed_refresh
 from lms.catalog.models import Enrollment, Lesson, User
-from progress.signals import learning_changed
+from progress.services import learning_changed
 from tests.factories import UserFactory, course_with_lessons
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 import pytest
 from django.db import transaction
 
+from leaderboard.events import learning_changed_refresh
 from leaderboard.models import LeaderboardScore
-from leaderboard.receivers import learning_changed_refresh
 from leaderboard.selectors import leaderboard_board, leaderboard_rank, leaderboard_top
 from lms.catalog.models import Enrollment
 from tests.factories import (

@@ -18,8 +18,12 @@ from progress.models import (
     ModuleCompletion,
 )
 from progress.selectors import progress_percent
-from progress.services import NotEnrolled, course_progress_refresh, lesson_complete
-from progress.signals import learning_changed
+from progress.services import (
+    NotEnrolled,
+    course_progress_refresh,
+    learning_changed,
+    lesson_complete,
+)
 from tests.factories import (
     CourseFactory,
     EnrollmentFactory,

@@ -15,8 +15,7 @@ from progress.models import (
     LessonCompletion,
     ModuleCompletion,
 )
-from progress.services import lesson_activity_record, lesson_complete
-from progress.signals import learning_changed
+from progress.services import learning_changed, lesson_activity_record, lesson_complete
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons
 from tests.progress.factories import lessons_of
 

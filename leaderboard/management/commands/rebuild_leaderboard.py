@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from leaderboard.broadcasts import wait_for_sends
+from leaderboard.events import leaderboard_announce, wait_for_sends
 from leaderboard.services import leaderboard_rebuild
 
 
@@ -16,6 +16,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         result = leaderboard_rebuild()
         elapsed = time.perf_counter() - started
+        leaderboard_announce(result["boards"])
         # Let the scheduled `leaderboard.updated` broadcasts go out before the process exits.
         wait_for_sends(timeout=5)
         self.stdout.write(

@@ -1,4 +1,8 @@
-"""Receivers of users, the catalog and enrollment: each turns a row change into its event.
+"""The realtime side of users, the catalog and enrollment: the `course:{id}` topic, and
+the receivers that turn each row change into its event.
+
+`course:{id}` carries live changes to a course (content, threads, announcements, the
+student's progress in it) for the people who take part in it.
 
 Content: changes made in the admin reach open course pages on `course:{id}`, one
 event each, published inside the writer's transaction (sent on commit). (The
@@ -18,10 +22,36 @@ from django.dispatch import receiver
 from rest_framework.authtoken.models import Token
 
 from lms.catalog.models import Course, Enrollment, Lesson, Module
-from lms.catalog.selectors import lesson_course_id
-from lms.catalog.topics import course_topic
+from lms.catalog.permissions import course_access
+from lms.catalog.selectors import enrollment_progress, lesson_course_id
 from lms.realtime.auth import SESSION, TOKEN, fingerprint
 from lms.realtime.events import disconnect, publish, reauthorize, retract, revoke
+from lms.realtime.registry import ID, Grant, Topic, register
+
+
+def course_topic(course_id: int) -> str:
+    return f"course:{course_id}"
+
+
+def course_authorize(user, *, course_id: int) -> Grant | None:
+    return course_access(user=user, course_id=course_id)
+
+
+def course_join_data(user, *, course_id: int) -> dict:
+    """The joining user's progress in the course, or None when they are not enrolled."""
+    return {"progress": enrollment_progress(user=user, course_id=course_id)}
+
+
+register(
+    Topic(
+        name="course",
+        pattern=rf"course:(?P<course_id>{ID})",
+        authorize=course_authorize,
+        join_data=course_join_data,
+        persistent=True,
+    )
+)
+
 
 # Fields of a user that topic grants depend on.
 ACCESS_FIELDS = ("role", "is_staff", "is_superuser", "password")

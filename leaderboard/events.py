@@ -1,4 +1,15 @@
-"""Coalesced `leaderboard.updated` frames: at most one per board per second, on every process.
+"""The realtime side of the leaderboard: its topics, their coalesced frames, and the
+receivers that keep the boards in step with learning, enrollment and accounts.
+
+Topics: `leaderboard` (global) and `leaderboard:course:{id}`, named by `board_topic`.
+Both are transient (persistent=False): a board has no history worth replaying, so the
+join reply carries the current board and `leaderboard.updated` frames carry the top
+entries. The receivers call the services (leaderboard/services.py), which write the
+score rows and return the boards that moved; each moved board is announced after
+commit.
+
+Coalescing: at most one `leaderboard.updated` frame per board per second, on every
+process.
 
 A board that changed calls `leaderboard_changed(topic)` after commit. The first
 call in a window takes a shared key with `cache.add(key, 1, timeout=1)` (Redis
@@ -29,13 +40,76 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections
+from django.db import connections, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
-from leaderboard.selectors import leaderboard_top
-from leaderboard.topics import board_course_id
+from leaderboard import services
+from leaderboard.selectors import leaderboard_board, leaderboard_top
+from lms.catalog.models import Enrollment
+from lms.catalog.permissions import course_access
 from lms.realtime.events import broadcast
+from lms.realtime.registry import ID, Grant, Role, Topic, register
+from progress.services import CERTIFICATE, COURSE_COMPLETED, TIME, learning_changed
 
 logger = logging.getLogger(__name__)
+
+GLOBAL_TOPIC = "leaderboard"
+
+
+def board_topic(course_id: int | None) -> str:
+    """The global board's topic, or a course's board's."""
+    return GLOBAL_TOPIC if course_id is None else f"leaderboard:course:{course_id}"
+
+
+def board_course_id(topic: str) -> int | None:
+    return None if topic == GLOBAL_TOPIC else int(topic.rsplit(":", 1)[1])
+
+
+def leaderboard_authorize(user) -> Grant | None:
+    """Any signed-in, active user may watch the global board."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return Grant(role=Role.MEMBER)
+
+
+def leaderboard_course_authorize(user, *, course_id: int) -> Grant | None:
+    """A course's board: whoever may follow the course (enrolled, its instructor, staff).
+
+    The same rule as `course:{id}`, so an unenrollment revoking the course's
+    topics (course_id grant) drops this board too. Used by the page, the API and
+    the websocket.
+    """
+    return course_access(user=user, course_id=course_id)
+
+
+def leaderboard_join_data(user) -> dict:
+    return {"course": None, **leaderboard_board(user=user)}
+
+
+def leaderboard_course_join_data(user, *, course_id: int) -> dict:
+    return {"course": course_id, **leaderboard_board(user=user, course=course_id)}
+
+
+register(
+    Topic(
+        name="leaderboard",
+        pattern=GLOBAL_TOPIC,
+        authorize=leaderboard_authorize,
+        join_data=leaderboard_join_data,
+        persistent=False,
+    )
+)
+register(
+    Topic(
+        name="leaderboard:course",
+        pattern=rf"leaderboard:course:(?P<course_id>{ID})",
+        authorize=leaderboard_course_authorize,
+        join_data=leaderboard_course_join_data,
+        persistent=False,
+    )
+)
+
 
 EVENT = "leaderboard.updated"
 # The send runs a little after the shared key expires, so every write that saw
@@ -181,3 +255,69 @@ def wait_for_sends(timeout: float = 5.0) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+def leaderboard_announce(boards: list[int | None]) -> None:
+    """Schedule a coalesced broadcast of each board (a course's id, None for the global
+    board) once the transaction commits."""
+    for topic in dict.fromkeys(map(board_topic, boards)):
+        transaction.on_commit(lambda topic=topic: leaderboard_changed(topic), robust=True)
+
+
+# What a student's points are made of (leaderboard/selectors.py): courses completed,
+# certificates and time spent.
+POINTS_MADE_OF = frozenset({COURSE_COMPLETED, CERTIFICATE, TIME})
+
+# Fields of a user that decide whether they appear on leaderboards, and how they are shown.
+ELIGIBILITY_FIELDS = frozenset({"is_active", "role", "is_staff", "deleted_at"})
+DISPLAY_FIELDS = frozenset(
+    {"leaderboard_anonymous", "first_name", "last_name", "username", "avatar"}
+)
+
+
+@receiver(learning_changed, dispatch_uid="leaderboard_learning_changed")
+def learning_changed_refresh(
+    sender,
+    user_id: int,
+    course_id: int | None = None,
+    stats_locked: bool = False,
+    changed: frozenset[str] | None = None,
+    **kwargs,
+):
+    if changed is not None and not changed & POINTS_MADE_OF:
+        return  # a lesson completed in the middle of a course: no board moves
+    leaderboard_announce(
+        services.leaderboard_score_refresh(
+            user_id=user_id, course_id=course_id, stats_locked=stats_locked
+        )
+    )
+
+
+@receiver(post_save, sender=Enrollment, dispatch_uid="leaderboard_enrollment_created")
+def enrollment_created_refresh(sender, instance: Enrollment, created: bool, **kwargs):
+    if created:
+        leaderboard_announce(
+            services.leaderboard_score_refresh(
+                user_id=instance.user_id, course_id=instance.course_id, global_board=False
+            )
+        )
+
+
+@receiver(post_delete, sender=Enrollment, dispatch_uid="leaderboard_enrollment_deleted")
+def enrollment_deleted_drop(sender, instance: Enrollment, **kwargs):
+    # Only deletes: in a user's deletion cascade, no row may be written back for them.
+    leaderboard_announce(
+        services.leaderboard_unenrolled(user_id=instance.user_id, course_id=instance.course_id)
+    )
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="leaderboard_user_saved")
+def user_saved_sync(sender, instance, created: bool, update_fields=None, **kwargs):
+    if update_fields is not None and not (ELIGIBILITY_FIELDS | DISPLAY_FIELDS) & set(update_fields):
+        return  # a login: nothing a board shows changed
+    leaderboard_announce(services.leaderboard_user_sync(user=instance))
+
+
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="leaderboard_user_deleted")
+def user_deleted(sender, instance, **kwargs):
+    leaderboard_announce([None])

@@ -1,4 +1,5 @@
-"""Receivers of the teaching app: a student's change in a course reaches its live roster.
+"""The realtime side of the teaching app: `roster:{id}`, a course's roster live for its
+teachers, and the receivers by which a student's change in a course reaches it.
 
 `roster.updated` carries the student's roster row (teaching.selectors.roster_row, one
 query) without their name, username or email. After a completion, whose cascade hands over
@@ -18,10 +19,32 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from lms.catalog.models import Enrollment
+from lms.catalog.permissions import course_teaching_access
 from lms.realtime.events import publish
-from progress.signals import learning_changed
+from lms.realtime.registry import ID, Grant, Topic, register
+from progress.services import learning_changed
 from teaching.selectors import roster_row, roster_row_settled
-from teaching.topics import roster_topic
+
+
+def roster_topic(course_id: int) -> str:
+    return f"roster:{course_id}"
+
+
+def roster_authorize(user, *, course_id: int) -> Grant | None:
+    """The course's instructor and staff. The grant names the course, so that giving the
+    course to another instructor (a reauthorization of that course) takes it away."""
+    return course_teaching_access(user=user, course_id=course_id)
+
+
+register(
+    Topic(
+        name="roster",
+        pattern=rf"roster:(?P<course_id>{ID})",
+        authorize=roster_authorize,
+        persistent=True,
+    )
+)
+
 
 # Who the student is stays on the page and in the API: stored events (kept for replay) carry
 # no name or address, so nothing of a deleted account lives on in them.
