@@ -4,7 +4,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/deploy_load \\
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/handlers.py \\
         [--kinds read,activity,completion,post,dm] [--requests 300] [--baseline REV] \\
-        [--applications django,lms] [--profile PREFIX]
+        [--applications django,lms] [--profile PREFIX] [--files]
 
 No server and no socket: each request goes straight into an ASGI application
 in this process, one after the other, as a server would hand it over (scope,
@@ -23,6 +23,11 @@ after 20 requests of warm-up. Each (kind, application) runs in a process of its 
 copy of the database, so both answer the very same writes. With `--baseline
 REV`, the code of that revision answers them too, just before this tree, kind
 by kind.
+
+With `--files`, each measured series also lists the files of the measured tree
+whose code its requests entered (outside `bench/`, in any thread: the view's,
+the event loop's), as docs/architecture.md counts a path; a profile hook then
+runs on every call, so the CPU figures of such a run are not the write's cost.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -119,6 +125,25 @@ async def call(application, method: str, path: str, body: dict | None, key: str)
     return status
 
 
+def file_recorder(root: str):
+    """A profile hook recording the files under `root` whose code is entered while the
+    `recording` event is set, in this thread and every thread started after it is set."""
+    files: set[str] = set()
+    recording = threading.Event()
+    prefix = os.path.join(os.path.realpath(root), "")
+    skip = (os.path.join(prefix, "bench", ""), os.path.join(prefix, ".venv", ""))
+
+    def hook(frame, event, arg):
+        if event == "call" and recording.is_set():
+            name = frame.f_code.co_filename
+            if name.startswith(prefix) and not name.startswith(skip):
+                files.add(name[len(prefix) :])
+
+    sys.setprofile(hook)
+    threading.setprofile(hook)
+    return files, recording
+
+
 def child(args) -> None:
     """One (kind, application) in this process: print its figures as JSON."""
     os.environ.update(
@@ -133,6 +158,8 @@ def child(args) -> None:
         MESSAGE_RATE_LIMIT_PER_MINUTE="1000000",
     )
     sys.path.insert(0, args.child_root)  # the code measured: this tree or a baseline's
+    # Set before any request, so that the threads the server starts carry the hook.
+    files, recording = file_recorder(args.child_root) if args.child_files else (set(), None)
     import django
 
     django.setup()
@@ -151,9 +178,14 @@ def child(args) -> None:
             await call(application, *next(series))
         profiler = common.sample(os.getpid(), args.child_profile) if args.child_profile else None
         times, wall = os.times(), time.perf_counter()
+        if recording is not None:
+            recording.set()
         for _ in range(args.requests):
             status = await call(application, *next(series))
             statuses[status] = statuses.get(status, 0) + 1
+        if recording is not None:
+            await asyncio.sleep(0.2)  # the sends a view left to the event loop
+            recording.clear()
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)
             profiler.wait(30)
@@ -163,6 +195,7 @@ def child(args) -> None:
             "system_ms": 1000 * used[1] / args.requests,
             "wall_ms": 1000 * (time.perf_counter() - wall) / args.requests,
             "statuses": statuses,
+            "files": sorted(files),
         }
 
     print(RESULT + json.dumps(asyncio.run(run())), flush=True)
@@ -172,6 +205,7 @@ def measure(template_url: str, run_url: str, root: Path, args, kind: str, name: 
     """One (kind, application) of the code at `root`, in a child process, on a fresh copy."""
     people, _load = common.fresh_run(template_url, run_url, args.students, args.quiet_load)
     profile = [f"--child-profile={args.profile}-{kind}-{name}.txt"] if args.profile else []
+    profile += ["--child-files"] if args.files else []
     output = subprocess.run(
         [
             sys.executable,
@@ -208,7 +242,13 @@ def main() -> None:
     parser.add_argument(
         "--profile", help="write a py-spy profile of each measured series to this prefix"
     )
+    parser.add_argument(
+        "--files",
+        action="store_true",
+        help="list the files of the measured tree that each kind's requests entered",
+    )
     parser.add_argument("--child-kind", help=argparse.SUPPRESS)
+    parser.add_argument("--child-files", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-profile", help=argparse.SUPPRESS)
     parser.add_argument("--child-root", help=argparse.SUPPRESS)
     parser.add_argument("--child-application", help=argparse.SUPPRESS)
@@ -235,7 +275,7 @@ def main() -> None:
                 for name in args.applications.split(","):
                     row = {"target": label, "kind": kind, "application": name}
                     row.update(measure(template_url, run_url, root, args, kind, name))
-                    print(row, flush=True)
+                    print({k: v for k, v in row.items() if k != "files"}, flush=True)
                     rows.append(row)
     print(f"\n{args.requests} requests of each kind, one at a time, in process")
     print("| kind | target | application | CPU per request | of it, system | wall | statuses |")
@@ -245,6 +285,10 @@ def main() -> None:
             f"| {r['kind']} | {r['target']} | {r['application']} | {r['cpu_ms']:.1f} ms "
             f"| {r['system_ms']:.1f} ms | {r['wall_ms']:.1f} ms | {r['statuses']} |"
         )
+    if args.files:
+        for r in rows:
+            print(f"\nfiles entered by {r['kind']} ({r['target']}, {r['application']}): ", end="")
+            print(f"{len(r['files'])}\n  " + "\n  ".join(r["files"]))
 
 
 if __name__ == "__main__":
