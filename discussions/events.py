@@ -32,6 +32,8 @@ from lms.realtime.presence import user_is_online
 from lms.realtime.registry import ID, Grant, Role, Topic, register
 from notifications.events import user_topic
 
+# The topics.
+
 
 def thread_topic(thread_id: int) -> str:
     return f"thread:{thread_id}"
@@ -124,6 +126,7 @@ register(
     )
 )
 
+# The receivers: the one route of each row's event.
 
 # What readers of a thread see of it; a save of other fields (the activity time that
 # sorts the list, bumped by each message) tells nobody.

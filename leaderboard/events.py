@@ -54,6 +54,8 @@ from progress.services import CERTIFICATE, COURSE_COMPLETED, TIME, learning_chan
 
 logger = logging.getLogger(__name__)
 
+# The topics.
+
 GLOBAL_TOPIC = "leaderboard"
 
 
@@ -110,6 +112,7 @@ register(
     )
 )
 
+# The coalesced frames.
 
 EVENT = "leaderboard.updated"
 # The send runs a little after the shared key expires, so every write that saw
@@ -263,6 +266,8 @@ def leaderboard_announce(boards: list[int | None]) -> None:
     for topic in dict.fromkeys(map(board_topic, boards)):
         transaction.on_commit(lambda topic=topic: leaderboard_changed(topic), robust=True)
 
+
+# The receivers: the boards follow learning, enrollment and accounts.
 
 # What a student's points are made of (leaderboard/selectors.py): courses completed,
 # certificates and time spent.
