@@ -119,7 +119,11 @@ def test_writes_on_two_processes_are_coalesced_into_one_frame_per_board(daphne_s
         times = [at for at, _ in frames]
         gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
         assert len(frames) <= int(elapsed) + 2, (topic, elapsed, gaps)
-        assert all(gap >= 0.9 for gap in gaps), (topic, gaps)
+        # A window's send runs when the window ends, late by whatever else the two servers
+        # and the writers keep the machine busy with; the next window starts when the shared
+        # key expires, not when the late send ran: frames arrive about a window apart, a
+        # little less after a late one (0.88 s seen on a loaded machine), never at once.
+        assert all(gap >= 0.75 for gap in gaps), (topic, gaps)
         # The last frame shows the final standings: 20 lessons x 2 minutes each.
         final = frames[-1][1]["data"]["entries"]
         assert [entry["points"] for entry in final] == [4.0] * 4, final
