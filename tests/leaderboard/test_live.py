@@ -4,9 +4,11 @@ import asyncio
 import json
 import math
 import time
+from io import StringIO
 
 import pytest
 from channels.db import database_sync_to_async
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from leaderboard import events
@@ -139,6 +141,29 @@ async def test_frames_on_one_board_are_at_least_a_second_apart():
     gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
     assert len(frames) >= 3, gaps
     assert min(gaps) >= 0.9, gaps
+
+
+async def test_a_rebuild_that_moves_a_board_sends_it_to_its_watchers():
+    leader, viewer = await make_students(2)
+    await database_sync_to_async(set_stats)(leader, courses_completed=1)
+    await asyncio.to_thread(events.wait_for_sends)  # the setup's frame is out of the way
+
+    def stats_written_behind_the_boards() -> str:
+        """As a bulk import would: the stats change, no receiver hears of it."""
+        LearningStats.objects.filter(user=leader).update(courses_completed=3)
+        out = StringIO()
+        call_command("rebuild_leaderboard", stdout=out)
+        return out.getvalue()
+
+    async with ws_connect(viewer) as ws:
+        joined = await ws.join("leaderboard")
+        assert joined["data"]["entries"][0]["points"] == 100.0
+        output = await database_sync_to_async(stats_written_behind_the_boards)()
+        frame = await ws.next_event(event=UPDATED, timeout=4)
+    assert "1 written" in output
+    assert frame["topic"] == "leaderboard"
+    assert frame["data"]["entries"][0]["user_id"] == leader.pk
+    assert frame["data"]["entries"][0]["points"] == 300.0
 
 
 async def test_no_frame_when_the_top_does_not_change():
