@@ -5,6 +5,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from itertools import combinations
 from urllib.request import Request, urlopen
 
 import pytest
@@ -16,6 +17,8 @@ from lms.catalog.models import Lesson
 from tests.factories import EnrollmentFactory, UserFactory, course_with_lessons
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+LATENESS = 0.5  # seconds: how late one send may run on a loaded 2-core machine
 
 
 def post(url: str, token: str, body: dict) -> int:
@@ -121,9 +124,12 @@ def test_writes_on_two_processes_are_coalesced_into_one_frame_per_board(daphne_s
         assert len(frames) <= int(elapsed) + 2, (topic, elapsed, gaps)
         # A window's send runs when the window ends, late by whatever else the two servers
         # and the writers keep the machine busy with; the next window starts when the shared
-        # key expires, not when the late send ran: frames arrive about a window apart, a
-        # little less after a late one (0.88 s seen on a loaded machine), never at once.
-        assert all(gap >= 0.75 for gap in gaps), (topic, gaps)
+        # key expires, not when the late send ran, so a late frame shortens the gap to the
+        # next (1.17 s then 0.70 s seen on a loaded machine). Over any run of frames they
+        # keep to one per window, give or take one send's lateness: never two at once.
+        window = events.window_seconds()
+        for i, j in combinations(range(len(times)), 2):
+            assert times[j] - times[i] >= (j - i) * window - LATENESS, (topic, gaps)
         # The last frame shows the final standings: 20 lessons x 2 minutes each.
         final = frames[-1][1]["data"]["entries"]
         assert [entry["points"] for entry in final] == [4.0] * 4, final
