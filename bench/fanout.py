@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import collections
 import gc
-import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -34,7 +32,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 
@@ -44,128 +41,6 @@ sys.path.insert(0, str(ROOT))
 from bench import common  # noqa: E402
 
 # Client processes (no Django in them)
-
-WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-class LeanSocket(asyncio.Protocol):
-    """A websocket client that does only what the measurement needs: the opening handshake,
-    masked frames out, and each text frame in handed to `on_text` with its arrival time.
-
-    Per frame received it costs a few microseconds, against tens for a general client
-    library, so that on a machine the clients share with the server most of the CPU goes to
-    the server. It expects what a server sends (RFC 6455: unmasked frames), answers pings,
-    and reassembles fragmented messages.
-    """
-
-    def __init__(self, request: bytes, accept: bytes):
-        self.request, self.accept = request, accept
-        self.opened = asyncio.get_running_loop().create_future()
-        self.buffer = bytearray()
-        self.upgraded = False
-        self.fragments: list[bytes] = []
-        self.on_text = lambda payload, now: None
-
-    @classmethod
-    async def connect(cls, url: str, headers: dict[str, str]) -> LeanSocket:
-        parts = urlsplit(url)
-        key = base64.b64encode(os.urandom(16))
-        accept = base64.b64encode(hashlib.sha1(key + WEBSOCKET_GUID).digest())
-        lines = [
-            f"GET {parts.path or '/'} HTTP/1.1",
-            f"Host: {parts.netloc}",
-            "Upgrade: websocket",
-            "Connection: Upgrade",
-            f"Sec-WebSocket-Key: {key.decode()}",
-            "Sec-WebSocket-Version: 13",
-            *(f"{name}: {value}" for name, value in headers.items()),
-        ]
-        request = ("\r\n".join(lines) + "\r\n\r\n").encode()
-        loop = asyncio.get_running_loop()
-        _transport, socket = await loop.create_connection(
-            lambda: cls(request, accept), parts.hostname, parts.port
-        )
-        await socket.opened
-        return socket
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        transport.write(self.request)
-
-    def connection_lost(self, exc) -> None:
-        if not self.opened.done():
-            self.opened.set_exception(exc or ConnectionError("closed during the handshake"))
-
-    def send_text(self, text: str) -> None:
-        self._send(0x1, text.encode())
-
-    def close(self) -> None:
-        if not self.transport.is_closing():
-            self._send(0x8, (1000).to_bytes(2, "big"))
-            self.transport.close()
-
-    def _send(self, opcode: int, payload: bytes) -> None:
-        mask = os.urandom(4)
-        length = len(payload)
-        if length < 126:
-            header = bytes((0x80 | opcode, 0x80 | length))
-        elif length < 1 << 16:
-            header = bytes((0x80 | opcode, 0x80 | 126)) + length.to_bytes(2, "big")
-        else:
-            header = bytes((0x80 | opcode, 0x80 | 127)) + length.to_bytes(8, "big")
-        masked = bytes(byte ^ mask[i & 3] for i, byte in enumerate(payload))
-        self.transport.write(header + mask + masked)
-
-    def data_received(self, data: bytes) -> None:
-        now = time.time()
-        buffer = self.buffer
-        buffer += data
-        if not self.upgraded and not self._handshake():
-            return
-        position, size = 0, len(buffer)
-        while size - position >= 2:
-            first, length = buffer[position], buffer[position + 1] & 0x7F
-            start = position + 2
-            if length == 126:
-                length, start = int.from_bytes(buffer[start : start + 2], "big"), start + 2
-            elif length == 127:
-                length, start = int.from_bytes(buffer[start : start + 8], "big"), start + 8
-            if size < start + length:
-                break
-            self._frame(first, bytes(buffer[start : start + length]), now)
-            position = start + length
-        del buffer[:position]
-
-    def _handshake(self) -> bool:
-        end = self.buffer.find(b"\r\n\r\n")
-        if end < 0:
-            return False
-        status, *lines = bytes(self.buffer[:end]).split(b"\r\n")
-        del self.buffer[: end + 4]
-        headers = dict(line.split(b":", 1) for line in lines)
-        headers = {name.strip().lower(): value.strip() for name, value in headers.items()}
-        if (
-            not status.startswith(b"HTTP/1.1 101")
-            or headers.get(b"sec-websocket-accept") != self.accept
-        ):
-            self.opened.set_exception(ConnectionError(status.decode()))
-            self.transport.close()
-            return False
-        self.upgraded = True
-        self.opened.set_result(None)
-        return True
-
-    def _frame(self, first: int, payload: bytes, now: float) -> None:
-        opcode = first & 0x0F
-        if opcode in (0x0, 0x1):  # text, or a continuation of one
-            self.fragments.append(payload)
-            if first & 0x80:
-                self.on_text(b"".join(self.fragments), now)
-                self.fragments.clear()
-        elif opcode == 0x9:
-            self._send(0xA, payload)
-        elif opcode == 0x8:
-            self.transport.close()
 
 
 def client_process(
@@ -197,7 +72,7 @@ def client_process(
         headers = {"Authorization": f"Token {key}"}
         async with semaphore:
             if library == "lean":
-                ws = await LeanSocket.connect(url, headers)
+                ws = await common.LeanSocket.connect(url, headers)
                 if mode == "product":
                     replies: asyncio.Queue = asyncio.Queue()
                     ws.on_text = lambda payload, now: replies.put_nowait(payload)

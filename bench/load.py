@@ -66,6 +66,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -101,8 +102,12 @@ CONNECT_ATTEMPTS = 8
 # Client processes (no Django in them).
 
 
-def client_process(students, urls, ready, results, stop, received, concurrency, seed):
-    """Hold one websocket per student until `stop`; report what arrived."""
+def client_process(students, urls, ready, results, stop, received, concurrency, seed, library):
+    """Hold one websocket per student until `stop`; report what arrived.
+
+    `library`: "lean" (`common.LeanSocket` on uvloop, a few microseconds a frame) or
+    "websockets" (the general client library, tens of microseconds a frame).
+    """
     import websockets
 
     rng = random.Random(seed)
@@ -140,13 +145,14 @@ def client_process(students, urls, ready, results, stop, received, concurrency, 
         else:
             by_stored.append((event, topic, frame["id"], now))
 
-    async def join_all(ws, student, topics) -> list[tuple[int, str, int]]:
+    async def join_all(send, receive, student, topics) -> list[tuple[int, str, int]]:
         pending, joins = {}, []
         for n, topic in enumerate(topics, 1):
             pending[str(n)] = topic
-            await ws.send(json.dumps({"op": "join", "topic": topic, "ref": str(n)}))
+            await send(json.dumps({"op": "join", "topic": topic, "ref": str(n)}))
         while pending:
-            frame = json.loads(await asyncio.wait_for(ws.recv(), 120))
+            raw, now = await asyncio.wait_for(receive(), 120)
+            frame = json.loads(raw)
             if frame.get("op") == "reply" and frame.get("ref") in pending:
                 topic = pending.pop(frame["ref"])
                 if not frame["ok"]:
@@ -154,27 +160,54 @@ def client_process(students, urls, ready, results, stop, received, concurrency, 
                 if "last_id" in frame.get("data", {}):
                     joins.append((student, topic, frame["data"]["last_id"]))
             else:
-                note(student, frame, time.time())
+                note(student, frame, now)
         return joins
+
+    async def connect_lean(student, url, headers, topics):
+        ws = await asyncio.wait_for(common.LeanSocket.connect(url, headers), 120)
+        frames: asyncio.Queue = asyncio.Queue()
+        ws.on_text = lambda payload, now: frames.put_nowait((payload, now))
+
+        async def send(text: str) -> None:
+            ws.send_text(text)
+
+        try:
+            joins = await join_all(send, frames.get, student, topics)
+        except BaseException:
+            ws.close()
+            raise
+        # Whatever came after the last reply, then every frame as it arrives.
+        while not frames.empty():
+            raw, now = frames.get_nowait()
+            note(student, json.loads(raw), now)
+        ws.on_text = lambda payload, now: note(student, json.loads(payload), now)
+        return ws, joins
+
+    async def connect_websockets(student, url, headers, topics):
+        ws = await websockets.connect(
+            url, additional_headers=headers, max_queue=None, open_timeout=120, ping_interval=None
+        )
+
+        async def receive():
+            raw = await ws.recv()
+            return raw, time.time()
+
+        try:
+            return ws, await join_all(ws.send, receive, student, topics)
+        except BaseException:
+            await ws.close()
+            raise
 
     async def open_socket(semaphore, student, key, server, topics):
         # Like the browser client: retry with exponential backoff and jitter.
         delay = 0.5
+        headers = {"Authorization": f"Token {key}"}
+        connect = connect_lean if library == "lean" else connect_websockets
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             try:
                 async with semaphore:
-                    ws = await websockets.connect(
-                        urls[server],
-                        additional_headers={"Authorization": f"Token {key}"},
-                        max_queue=None,
-                        open_timeout=120,
-                        ping_interval=None,
-                    )
-                    try:
-                        joined.extend(await join_all(ws, student, topics))
-                    except BaseException:
-                        await ws.close()
-                        raise
+                    ws, joins = await connect(student, urls[server], headers, topics)
+                    joined.extend(joins)
                     return ws
             except (OSError, websockets.InvalidHandshake, websockets.ConnectionClosed):
                 if attempt == CONNECT_ATTEMPTS:
@@ -197,8 +230,18 @@ def client_process(students, urls, ready, results, stop, received, concurrency, 
         n = 0
         while True:
             n += 1
-            await ws.send(json.dumps({"op": "ping", "ref": f"p{n}"}))
+            text = json.dumps({"op": "ping", "ref": f"p{n}"})
+            if library == "lean":
+                ws.send_text(text)
+            else:
+                await ws.send(text)
             await asyncio.sleep(PING_SECONDS)
+
+    async def close(ws):
+        if library == "lean":
+            ws.close()
+        else:
+            await asyncio.wait_for(ws.close(), 5)
 
     stopping = asyncio.Event()
 
@@ -214,6 +257,8 @@ def client_process(students, urls, ready, results, stop, received, concurrency, 
         ]
         failed = [repr(o)[:200] for o in outcomes if isinstance(o, BaseException)]
         topics = collections.Counter(topic for _s, topic, _l in joined)
+        # The connections live as long as the run: the collector need not walk them again.
+        gc.freeze()
         ready.put(
             {
                 "connected": len(sockets),
@@ -224,18 +269,17 @@ def client_process(students, urls, ready, results, stop, received, concurrency, 
                 "join_sum": sum(last for *_, last in joined),
             }
         )
-        tasks = []
-        for ws, student in sockets:
-            tasks.append(asyncio.ensure_future(read(ws, student)))
-            tasks.append(asyncio.ensure_future(ping(ws)))
+        tasks = [asyncio.ensure_future(ping(ws)) for ws, _student in sockets]
+        if library != "lean":
+            tasks += [asyncio.ensure_future(read(ws, student)) for ws, student in sockets]
         await asyncio.to_thread(stop.wait)
         stopping.set()
+        if library == "lean":
+            problems["socket closed by the server"] += sum(ws.closed for ws, _s in sockets)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.gather(
-            *(asyncio.wait_for(ws.close(), 5) for ws, _s in sockets), return_exceptions=True
-        )
+        await asyncio.gather(*(close(ws) for ws, _s in sockets), return_exceptions=True)
         results.put(
             {
                 "joined": joined,
@@ -243,11 +287,16 @@ def client_process(students, urls, ready, results, stop, received, concurrency, 
                 "by_data": dict(by_data),
                 "by_stored": by_stored,
                 "boards": boards,
-                "problems": dict(problems),
+                "problems": {k: v for k, v in problems.items() if v},
             }
         )
 
-    asyncio.run(main())
+    if library == "lean":
+        import uvloop
+
+        uvloop.run(main())
+    else:
+        asyncio.run(main())
 
 
 # Orchestration (Django set up here, on the run database).
@@ -269,38 +318,45 @@ class Writer:
         self.lock = threading.Lock()
         self.outcomes: list[tuple[str, int, float]] = []  # (kind, status, seconds)
         self.behind = 0.0
-        # Requests open at once, each holding a database connection on the server: a bound
-        # that keeps an overloaded run from taking every connection of a shared PostgreSQL.
-        self.in_flight = threading.BoundedSemaphore(args.max_in_flight)
+        # Each of the writer's threads keeps one connection per server, as a reverse proxy
+        # keeps its upstream connections (deploy/nginx.conf: keepalive 32), unless
+        # --connection-per-write asks for a new one each time.
+        self.connections = threading.local()
 
     def post(self, kind: str, student: int, path: str, body: dict, due: float) -> None:
         with self.lock:
             port = self.ports[self.turn % len(self.ports)]
             self.turn += 1
-        # A connection per request: a write is never retried on a stale keep-alive connection.
-        conn = HTTPConnection("127.0.0.1", port, timeout=60)
-        self.in_flight.acquire()
-        try:
-            conn.request(
-                "POST",
-                path,
-                json.dumps(body),
-                {
-                    "Authorization": f"Token {self.keys[student]}",
-                    "Content-Type": "application/json",
-                    "Connection": "close",
-                },
+        kept = vars(self.connections)
+        headers = {
+            "Authorization": f"Token {self.keys[student]}",
+            "Content-Type": "application/json",
+        }
+        if self.args.connection_per_write:
+            conn = HTTPConnection("127.0.0.1", port, timeout=60)
+            headers["Connection"] = "close"
+        else:
+            conn = kept.get(port) or kept.setdefault(
+                port, HTTPConnection("127.0.0.1", port, timeout=60)
             )
+        try:
+            conn.request("POST", path, json.dumps(body), headers)
             response = conn.getresponse()
             response.read()
             status = response.status
+            if response.will_close:
+                conn.close()
+                kept.pop(port, None)
         except (OSError, HTTPException):
+            # Never retried, on a kept connection either: a write that failed is counted so.
             status = 0
-        finally:
             conn.close()
-            self.in_flight.release()
+            kept.pop(port, None)
+        finally:
+            if self.args.connection_per_write:
+                conn.close()
         with self.lock:
-            # From when the write was due, so time spent waiting for a free worker counts.
+            # From when the write was due, so time spent waiting for a free thread counts.
             self.outcomes.append((kind, status, time.monotonic() - due))
 
     def plan_second(self) -> list[tuple[str, int, str, dict]]:
@@ -358,9 +414,11 @@ class Writer:
         return plan
 
     def run(self, seconds: float) -> None:
-        writes = self.args.completions + self.args.posts + self.args.dms + self.args.activity
-        # Open loop, like independent users: a slow answer never delays the next write.
-        with ThreadPoolExecutor(max(32, min(512, writes * 20))) as pool:
+        # Open loop, like independent users: a slow answer never delays the next write. At most
+        # --max-in-flight requests open at once, each holding a database connection on the
+        # server: a bound that keeps an overloaded run from taking every connection of a
+        # shared PostgreSQL; the writes behind them wait here.
+        with ThreadPoolExecutor(self.args.max_in_flight) as pool:
             start = time.monotonic()
             for second in range(int(seconds)):
                 plan = self.plan_second()
@@ -450,7 +508,17 @@ def run(
             share = topics_of[c :: args.clients]
             proc = ctx.Process(
                 target=client_process,
-                args=(share, urls, ready, results, stop, counter, args.connect_concurrency, c),
+                args=(
+                    share,
+                    urls,
+                    ready,
+                    results,
+                    stop,
+                    counter,
+                    args.connect_concurrency,
+                    c,
+                    args.client_library,
+                ),
             )
             proc.start()
             clients.append(proc)
@@ -701,6 +769,17 @@ def main() -> None:
         help="Daphne processes of their own for the writes (0: the sockets' processes answer)",
     )
     parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument(
+        "--client-library",
+        choices=("lean", "websockets"),
+        default="lean",
+        help="the students' websocket client (lean: a few microseconds a frame, bench/common.py)",
+    )
+    parser.add_argument(
+        "--connection-per-write",
+        action="store_true",
+        help="open a new HTTP connection for each write (by default each writer thread keeps one)",
+    )
     parser.add_argument("--connect-concurrency", type=int, default=20, help="per client process")
     parser.add_argument("--seed", type=int, default=7)
     common.add_run_options(parser, baseline=True)
@@ -719,6 +798,8 @@ def main() -> None:
         f"load: {args.students} students, {args.seconds:g} s of writes per run: "
         f"{args.completions} completions, {args.posts} thread posts, {args.dms} DMs, "
         f"{args.activity} activity reports per second; {args.thread_watchers} on the thread; "
+        f"{args.client_library} clients; "
+        f"{'a connection per write' if args.connection_per_write else 'kept connections'}; "
         f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}",
         flush=True,
     )
