@@ -13,7 +13,9 @@ from it as a template), so both runs see the same data.
 For each process count, Daphne processes serve `lms.asgi:application`
 (production settings, channels-redis pub/sub layer). Every student gets one
 websocket (token auth), spread round-robin over the processes, held by client
-processes (multiprocessing spawn, the `websockets` library), and joins
+processes (multiprocessing spawn; `--client-library lean`, the default, is a
+minimal websocket client on uvloop that leaves the servers most of a shared
+machine's CPU, `websockets` the general library the earlier runs used), and joins
 `user:{id}`, `course:{id}`, `leaderboard` and `leaderboard:course:{id}`; the
 first `--thread-watchers` students also join the course's discussion thread,
 as if its page were open. Sockets ping every 25 s like the browser client.
@@ -32,7 +34,11 @@ round-robin over the processes:
 Writes are sent on schedule whatever the answers (open loop), at most
 `--max-in-flight` (32) at once: beyond the servers' capacity the backlog waits
 here rather than taking every connection of the database, and response times
-count from when each write was due.
+count from when each write was due. Each of those 32 keeps its HTTP connection
+to a server from one write to the next, as the deployment's proxy keeps its
+upstream connections (deploy/nginx.conf, `keepalive 32`); a write that fails
+is counted failed, never retried. `--connection-per-write` opens one per write
+instead, as the earlier runs did.
 
 Reported per run:
 
