@@ -342,9 +342,9 @@ class Writer:
             conn = HTTPConnection("127.0.0.1", port, timeout=60)
             headers["Connection"] = "close"
         else:
-            conn = kept.get(port) or kept.setdefault(
-                port, HTTPConnection("127.0.0.1", port, timeout=60)
-            )
+            conn = kept.get(port)
+            if conn is None:
+                conn = kept[port] = HTTPConnection("127.0.0.1", port, timeout=60)
         try:
             conn.request("POST", path, json.dumps(body), headers)
             response = conn.getresponse()
